@@ -1,0 +1,148 @@
+"""Coverage of demand: the 95%/98% figures of every region, for every filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+import networkx as nx
+from pydantic import BaseModel
+
+from tracegraph._index import Index, Item, compile_graph
+from tracegraph.algorithms._flow import FlowCache, item_flow
+from tracegraph.algorithms.chains import traceable_in
+from tracegraph.models import FILTERS
+
+Progress = Callable[[int, int], None]
+
+
+class Figures(BaseModel):
+    """The figures of one region and filter, keys exactly as the JSON contract."""
+
+    items: int
+    covered_items: int
+    coverage: float | None
+    instruments: int
+    covered_instruments: int
+    weighted_coverage: float | None
+    annual_load: float
+    capacity_rate: float | None
+
+
+class RegionFigures(BaseModel):
+    name: str
+    level: str
+    figures: dict[str, Figures]
+
+
+class CoverageReport(BaseModel):
+    as_of: dt.date
+    regions: dict[str, RegionFigures]
+
+    def to_contract(self) -> dict:
+        """The object ``tracegraph coverage --format json`` prints (spec/figures.md)."""
+        return self.model_dump(mode="json")
+
+
+def type_filters(attrs: dict) -> list[str]:
+    """The filters an instrument type belongs to."""
+    out = ["all", f"domain:{attrs['domain']}"]
+    if attrs["household_meter"]:
+        out.append("household_meter")
+    if attrs["mandatory"]:
+        out.append("mandatory")
+    return out
+
+
+def covering_in(ix: Index, traceable: set[str]) -> dict[Item, list[str]]:
+    """Every demand item → the traceable standards that verify its type and serve its county."""
+    by_holder_type: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s in traceable:
+        for t in ix.verifies.get(s, ()):
+            by_holder_type[(ix.holder[s], t)].append(s)
+    covering: dict[Item, list[str]] = {}
+    for item in ix.demand:
+        county, t = item
+        found = [s for inst in ix.serving.get(county, ()) for s in by_holder_type.get((inst, t), ())]
+        if found:
+            covering[item] = sorted(found)
+    return covering
+
+
+def covering_standards(G: nx.MultiDiGraph, as_of: dt.date) -> dict[Item, list[str]]:
+    """Public form of :func:`covering_in`: (county, type) → covering traceable standard ids."""
+    ix = compile_graph(G)
+    return covering_in(ix, traceable_in(ix, as_of))
+
+
+class _Calculator:
+    """Figures for any set of counties and a filter, sharing one covering map and flow cache."""
+
+    def __init__(self, ix: Index, covering: dict[Item, list[str]]):
+        self.ix, self.covering, self.cache = ix, covering, FlowCache()
+        scale = ix.load_scale
+        self.caps = {s: (None if a.get("capacity_per_year") is None else a["capacity_per_year"] * scale)
+                     for s, a in ix.standards.items()}
+        self.filters_of = {t: set(type_filters(a)) for t, a in ix.types.items()}
+        self.loads = {item: ix.scaled_load(item) for item in ix.demand}
+
+    def figures(self, counties: Iterable[str], flt: str) -> Figures:
+        items = [i for c in counties for i in self.ix.items_by_county.get(c, ()) if flt in self.filters_of[i[1]]]
+        covered = [i for i in items if i in self.covering]
+        instruments = sum(self.ix.demand[i] for i in items)
+        covered_instruments = sum(self.ix.demand[i] for i in covered)
+        load = sum(self.loads[i] for i in items)
+        flow = item_flow({i: self.loads[i] for i in covered}, self.covering, self.caps, self.cache) if load else 0
+        return Figures(
+            items=len(items), covered_items=len(covered), coverage=_rate(len(covered), len(items)),
+            instruments=instruments, covered_instruments=covered_instruments,
+            weighted_coverage=_rate(covered_instruments, instruments),
+            annual_load=load / self.ix.load_scale, capacity_rate=_rate(flow, load),
+        )
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def coverage_in(ix: Index, as_of: dt.date, *, regions: Sequence[str] | None = None,
+                filters: Sequence[str] = FILTERS, traceable: set[str] | None = None,
+                progress: Progress | None = None) -> CoverageReport:
+    traceable = traceable_in(ix, as_of) if traceable is None else traceable
+    calc = _Calculator(ix, covering_in(ix, traceable))
+    codes = list(ix.regions) if regions is None else list(regions)
+    out: dict[str, RegionFigures] = {}
+    for k, code in enumerate(codes):
+        attrs = ix.regions[code]
+        counties = ix.counties_under[code]
+        out[code] = RegionFigures(name=attrs["name"], level=attrs["level"],
+                                  figures={f: calc.figures(counties, f) for f in filters})
+        if progress:
+            progress(k + 1, len(codes))
+    return CoverageReport(as_of=as_of, regions=out)
+
+
+def coverage(G: nx.MultiDiGraph, as_of: dt.date | None = None, *, region: str | None = None,
+             filters: Sequence[str] = FILTERS, progress: Progress | None = None) -> CoverageReport:
+    """Figures of every region (or of ``region`` and its subtree) at ``as_of`` (default today)."""
+    ix = compile_graph(G)
+    regions = None if region is None else ix.subtree(_known_region(ix, region))
+    return coverage_in(ix, as_of or dt.date.today(), regions=regions, filters=filters, progress=progress)
+
+
+def dataset_figures_in(ix: Index, as_of: dt.date, flt: str = "all", *, traceable: set[str] | None = None) -> Figures:
+    """The whole dataset's figures (every county, across all top-level regions)."""
+    traceable = traceable_in(ix, as_of) if traceable is None else traceable
+    counties = [c for c, a in ix.regions.items() if a["level"] == "county"]
+    return _Calculator(ix, covering_in(ix, traceable)).figures(counties, flt)
+
+
+def dataset_figures(G: nx.MultiDiGraph, as_of: dt.date | None = None, flt: str = "all") -> Figures:
+    return dataset_figures_in(compile_graph(G), as_of or dt.date.today(), flt)
+
+
+def _known_region(ix: Index, code: str) -> str:
+    if code not in ix.regions:
+        raise KeyError(f"unknown region code: {code}")
+    return code

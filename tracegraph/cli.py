@@ -1,0 +1,341 @@
+"""The ``tracegraph`` command line (typer + rich). Human output in Chinese by default."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tracegraph import algorithms as alg
+from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
+from tracegraph.graph import build_graph
+from tracegraph.i18n import Lang, t
+from tracegraph.models import Dataset
+from tracegraph.validation import Report, validate
+
+app = typer.Typer(help="tracegraph: traceability graph and measurement-standard planner (量传溯源体系规划)",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+DatasetArg = Annotated[Path, typer.Argument(help="dataset: CSV folder, .zip, .xlsx or .json")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="date the figures hold at (YYYY-MM-DD, default today)")]
+LangOpt = Annotated[str, typer.Option("--lang", help="zh (default) or en")]
+FmtOpt = Annotated[Fmt, typer.Option("--format", help="table, json or csv")]
+
+
+def _date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {value!r} (write YYYY-MM-DD)", param_hint="--as-of") from None
+
+
+def _lang(value: str) -> Lang:
+    if value not in ("zh", "en"):
+        raise typer.BadParameter("choose zh or en", param_hint="--lang")
+    return value  # type: ignore[return-value]
+
+
+def _check(path: Path, as_of: dt.date, targets: Path | None = None) -> tuple[Dataset | None, Report]:
+    try:
+        raw = read_raw(path)
+        if targets is not None:
+            # A separate targets file is checked against the dataset's regions like its own table.
+            raw["targets"] = read_table_file(targets, "targets")
+    except UnreadableDataset as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return validate(raw, as_of)
+
+
+def _load(path: Path, as_of: dt.date, lang: Lang, targets: Path | None = None) -> Dataset:
+    dataset, report = _check(path, as_of, targets)
+    if dataset is None:
+        _print_report(report, lang, err)
+        raise typer.Exit(1)
+    return dataset
+
+
+def _print_report(report: Report, lang: Lang, console: Console) -> None:
+    key = "valid_dataset" if report.ok else "invalid_dataset"
+    for title, problems in ((t("errors", lang), report.errors), (t("warnings", lang), report.warnings)):
+        if problems:
+            table = _table(title, ["file", "row", "column", "value", "message"], lang)
+            for p in problems:
+                table.add_row(p.file, str(p.row or ""), p.column or "", p.value or "", p.message)
+            console.print(table)
+    console.print(t(key, lang, errors=len(report.errors), warnings=len(report.warnings)))
+
+
+def _table(title: str, columns: Sequence[str], lang: Lang) -> Table:
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(t(c, lang))
+    return table
+
+
+def _dump(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None, default=str) + "\n")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2%}"
+
+
+def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+@app.command("validate")
+def validate_cmd(dataset: DatasetArg, as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+    """Check a dataset against the template; exit 0 when valid (warnings allowed), 1 when not."""
+    _, report = _check(dataset, _date(as_of))
+    if fmt == Fmt.json:
+        _dump({"valid": report.ok, **report.model_dump(mode="json")})
+    elif fmt == Fmt.csv:
+        _write_csv(["severity", "code", "file", "row", "column", "value", "message"],
+                   ([p.severity, p.code, p.file, p.row, p.column, p.value, p.message]
+                    for p in report.errors + report.warnings))
+    else:
+        _print_report(report, _lang(lang), out)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _progress(label: str) -> Progress:
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                    transient=True)
+
+
+@app.command("coverage")
+def coverage_cmd(dataset: DatasetArg, as_of: AsOf = None, region: Annotated[str | None, typer.Option(
+        help="only this region and its subtree")] = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+    """Coverage figures of every region and filter (JSON exactly as spec/figures.md)."""
+    day, lg = _date(as_of), _lang(lang)
+    G = build_graph(_load(dataset, day, lg))
+    if region is not None and f"Region:{region}" not in G:
+        err.print(f"[red]unknown region code: {region}[/red]")
+        raise typer.Exit(2)
+    with _progress(t("computing", lg)) as bar:
+        task = bar.add_task("", total=None)
+        report = alg.coverage(G, day, region=region, progress=lambda k, n: bar.update(task, completed=k, total=n))
+    if fmt == Fmt.json:
+        _dump(report.to_contract())
+    elif fmt == Fmt.csv:
+        _coverage_csv(report)
+    else:
+        _coverage_table(report, lg)
+
+
+def _coverage_csv(report: alg.CoverageReport) -> None:
+    keys = list(alg.Figures.model_fields)
+    rows = ([code, r.name, r.level, flt, *(getattr(f, k) for k in keys)]
+            for code, r in report.regions.items() for flt, f in r.figures.items())
+    _write_csv(["region", "name", "level", "filter", *keys], rows)
+
+
+def _coverage_table(report: alg.CoverageReport, lang: Lang) -> None:
+    filters = ["all", "household_meter", "mandatory"]
+    table = _table(t("coverage_title", lang, as_of=report.as_of), ["code", "name", "level"], lang)
+    for flt in filters:
+        table.add_column(f"{t('coverage', lang)}·{t(flt, lang)}", justify="right")
+    table.add_column(f"{t('weighted_coverage', lang)}·{t('household_meter', lang)}", justify="right")
+    table.add_column(f"{t('capacity_rate', lang)}·{t('household_meter', lang)}", justify="right")
+    for code, r in report.regions.items():
+        f = r.figures
+        table.add_row(code, r.name, t(r.level, lang), *(_pct(f[x].coverage) for x in filters),
+                      _pct(f["household_meter"].weighted_coverage), _pct(f["household_meter"].capacity_rate))
+    out.print(table)
+
+
+@app.command("chain")
+def chain_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help="standard id")],
+              as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+    """The chain of a standard up to the primary standards, with each break point marked."""
+    day, lg = _date(as_of), _lang(lang)
+    G = build_graph(_load(dataset, day, lg))
+    try:
+        result = alg.chain(G, standard, day)
+    except KeyError as exc:
+        err.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    if fmt == Fmt.json:
+        _dump(result.model_dump(mode="json"))
+        return
+    state = t("traceable", lg) if result.traceable else t("chain_broken", lg)
+    out.print(t("chain_title", lg, id=standard, as_of=day, state=state))
+    nodes = {n.id: n for n in result.nodes}
+    links = {(x.standard, x.upstream): x for x in result.links}
+    for path in result.paths:
+        parts = [_node_text(nodes[path[0]], lg)]
+        for lower, upper in itertools.pairwise(path):
+            mark = "──▶" if links[(lower, upper)].valid else "[red]─✗─▶[/red]"
+            parts.append(f"{mark} {_node_text(nodes[upper], lg)}")
+        out.print("  " + " ".join(parts))
+    for b in result.breaks:
+        out.print(f"  [red]✗ {t('breaks', lg)}: {b.describe()}[/red]")
+
+
+def _node_text(node: alg.chains.ChainNode, lang: Lang) -> str:
+    colour = "green" if node.traceable else "yellow" if node.valid else "red"
+    problem = f" ({t(node.problem, lang)})" if node.problem else ""
+    return f"[{colour}]{node.id} {node.name}[/{colour}]{problem}"
+
+
+@app.command("gaps")
+def gaps_cmd(dataset: DatasetArg, as_of: AsOf = None,
+             expiring_days: Annotated[int, typer.Option("--expiring-days", min=0)] = 180,
+             region: Annotated[str | None, typer.Option(help="uncovered items of this region only")] = None,
+             fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+    """Uncovered items with reasons, certificates expiring soon, single points of failure."""
+    day, lg = _date(as_of), _lang(lang)
+    G = build_graph(_load(dataset, day, lg))
+    report = alg.gaps(G, day, expiring_days, region)
+    if fmt == Fmt.json:
+        _dump(report.model_dump(mode="json"))
+    elif fmt == Fmt.csv:
+        _write_csv(["county", "county_name", "instrument_type", "type_name", "count", "reason", "detail"],
+                   ([g.county, g.county_name, g.instrument_type, g.type_name, g.count, g.reason, _detail(g, "en")]
+                    for g in report.uncovered))
+    else:
+        _gaps_tables(report, expiring_days, lg)
+
+
+def _detail(gap: alg.gaps.Gap, lang: Lang) -> str:
+    return "; ".join(f"{p.standard}: {t(p.problem, lang)}" + (f" [{', '.join(p.breaks)}]" if p.breaks else "")
+                     for p in gap.standards)
+
+
+def _gaps_tables(report: alg.GapReport, days: int, lang: Lang) -> None:
+    table = _table(t("uncovered_title", lang, n=len(report.uncovered)),
+                   ["region", "instrument_type", "count", "reason", "detail"], lang)
+    for g in report.uncovered:
+        table.add_row(f"{g.county} {g.county_name}", f"{g.instrument_type} {g.type_name}", str(g.count),
+                      t(g.reason, lang), _detail(g, lang))
+    out.print(table)
+    table = _table(t("expiring_title", lang, days=days, n=len(report.expiring)),
+                   ["kind", "standard", "institution", "expires", "days_left", "broken_standards", "lost_items",
+                    "lost_instruments"], lang)
+    for e in report.expiring:
+        what = e.standard + (f" → {e.upstream}" if e.upstream else "")
+        table.add_row(t(e.kind, lang), what, e.institution, str(e.expires), str(e.days_left),
+                      str(len(e.broken_standards)), str(e.lost_items), str(e.lost_instruments))
+    out.print(table)
+    table = _table(t("spof_title", lang, n=len(report.single_points)),
+                   ["standard", "institution", "level", "broken_standards", "lost_items", "lost_instruments"], lang)
+    for p in report.single_points:
+        table.add_row(f"{p.standard} {p.name}", p.institution, t(p.level, lang), str(p.broken_standards),
+                      str(p.lost_items), str(p.lost_instruments))
+    out.print(table)
+
+
+@app.command("impact")
+def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help="standard id")],
+               as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+    """What breaks downstream when one standard fails (the reverse trace)."""
+    day, lg = _date(as_of), _lang(lang)
+    G = build_graph(_load(dataset, day, lg))
+    try:
+        result = alg.impact(G, standard, day)
+    except KeyError as exc:
+        err.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    if fmt == Fmt.json:
+        _dump(result.model_dump(mode="json"))
+        return
+    out.print(t("impact_title", lg, id=standard, as_of=day))
+    out.print(f"{t('broken_standards', lg)}: {len(result.broken_standards)}  {' '.join(result.broken_standards)}")
+    table = _table(f"{t('lost_items', lg)}: {len(result.lost_items)}, {t('lost_instruments', lg)}: "
+                   f"{result.lost_instruments}", ["region", "instrument_type", "count"], lg)
+    for item in result.lost_items:
+        table.add_row(item.county, item.instrument_type, str(item.count))
+    out.print(table)
+
+
+@app.command("targets")
+def targets_cmd(dataset: DatasetArg, targets: Annotated[Path | None, typer.Option(
+        help="targets CSV (default: the dataset's own targets table)")] = None,
+        as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+    """Plan targets against the figures, standards counted per level included."""
+    day, lg = _date(as_of), _lang(lang)
+    data = _load(dataset, day, lg, targets)
+    G = build_graph(data)
+    results = alg.evaluate_targets(G, day)
+    if fmt == Fmt.json:
+        _dump({"as_of": day.isoformat(), "targets": [r.model_dump(mode="json") for r in results]})
+        return
+    if fmt == Fmt.csv:
+        keys = list(alg.TargetResult.model_fields)
+        _write_csv(keys, ([getattr(r, k) for k in keys] for r in results))
+        return
+    table = _table(t("targets_title", lg, as_of=day),
+                   ["target", "region", "metric", "filter", "level", "year", "threshold", "value", "met"], lg)
+    for r in results:
+        rate = r.metric != "standards_count"
+        show = _pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
+        met = t("n/a", lg) if r.met is None else ("[green]✓[/green]" if r.met else "[red]✗[/red]")
+        table.add_row(r.id, f"{r.region} {r.region_name}", t(r.metric, lg), t(r.filter, lg),
+                      t(r.level, lg) if r.level else "", str(r.year or ""), show(r.threshold), show(r.value), met)
+    out.print(table)
+
+
+@app.command("template")
+def template_cmd(out_dir: Annotated[Path, typer.Argument(help="folder for the blank template")]) -> None:
+    """Write the blank import template (CSV and xlsx, English and Chinese headers)."""
+    from tracegraph.io import write_template
+
+    for path in write_template(out_dir):
+        out.print(str(path))
+
+
+@app.command("export")
+def export_cmd(dataset: DatasetArg, target: Annotated[Path, typer.Argument(help="folder, .xlsx or .json")],
+               lang: LangOpt = "en") -> None:
+    """Convert a dataset between CSV folder, xlsx and JSON (validated first)."""
+    from tracegraph.io import write_dataset
+
+    data = _load(dataset, dt.date.today(), _lang(lang))
+    out.print(str(write_dataset(data, target, lang=_lang(lang), include_optional=True)))
+
+
+@app.command("synth")
+def synth_cmd(target: Annotated[Path, typer.Argument(help="output folder (CSV) or .xlsx/.json")],
+              provinces: Annotated[int, typer.Option(min=1, max=31)] = 1,
+              seed: Annotated[int, typer.Option()] = 1, as_of: AsOf = None) -> None:
+    """A deterministic synthetic dataset shaped like China's (31 provinces ≈ national size)."""
+    from tracegraph.io import write_dataset
+    from tracegraph.synth import synthesize_country
+
+    with _progress("synthesising") as bar:
+        bar.add_task("", total=None)
+        data = synthesize_country(provinces, seed=seed, as_of=_date(as_of))
+    write_dataset(data, target, include_optional=True)
+    ix_sizes = {m: len(getattr(data, m)) for m in ("regions", "institutions", "standards", "traceability", "demand")}
+    out.print(f"{target}: " + ", ".join(f"{k} {v}" for k, v in ix_sizes.items()))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+

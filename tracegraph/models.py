@@ -1,0 +1,245 @@
+"""The data, defined once: one pydantic model per table of the import template.
+
+Each field's ``zh`` extra is the Chinese column header planners may use instead of the
+English one (see ``../shared/spec/dataset.md``). Readers, writers, the validator, the
+graph builder and the Neo4j loader all derive what they need from these classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from tracegraph import _parse
+
+RegionLevel = Literal["province", "city", "county"]
+InstitutionLevel = Literal["national", "province", "city", "county"]
+Domain = Literal["trade", "safety", "medical", "environment", "other"]
+Status = Literal["in_service", "suspended", "retired"]
+Metric = Literal["coverage", "weighted_coverage", "capacity_rate", "standards_count"]
+
+DOMAINS: tuple[str, ...] = ("trade", "safety", "medical", "environment", "other")
+FILTERS: tuple[str, ...] = ("all", "household_meter", "mandatory", *(f"domain:{d}" for d in DOMAINS))
+RATE_METRICS: tuple[str, ...] = ("coverage", "weighted_coverage", "capacity_rate")
+LEVEL_RANK = {"county": 1, "city": 2, "province": 3, "national": 4}
+
+_LEVEL_ALIASES = {
+    "national": "national", "国家": "national", "国家级": "national",
+    "province": "province", "省": "province", "省级": "province",
+    "city": "city", "市": "city", "市级": "city",
+    "county": "county", "县": "county", "县级": "county", "区": "county",
+}
+_KIND_ALIASES = {"legal": "legal", "法定": "legal", "authorized": "authorized", "授权": "authorized"}
+_DOMAIN_ALIASES = {
+    "trade": "trade", "贸易结算": "trade", "safety": "safety", "安全防护": "safety",
+    "medical": "medical", "医疗卫生": "medical", "environment": "environment",
+    "环境监测": "environment", "other": "other", "其他": "other",
+}
+_STATUS_ALIASES = {
+    "in_service": "in_service", "在用": "in_service", "suspended": "suspended",
+    "暂停": "suspended", "retired": "retired", "撤销": "retired",
+}
+_METRIC_ALIASES = {m: m for m in ("coverage", "weighted_coverage", "capacity_rate", "standards_count")}
+
+
+def _enum(aliases: dict[str, str]) -> BeforeValidator:
+    return BeforeValidator(partial(_parse.parse_enum, aliases=aliases))
+
+
+def _optional(parser: Any) -> BeforeValidator:
+    return BeforeValidator(lambda v: None if _parse.is_blank(v) else parser(v))
+
+
+def _parse_filter(value: Any) -> str:
+    word = _parse.text(value) or "all"
+    if word.startswith("domain:"):
+        word = "domain:" + _parse.parse_enum(word[7:], _DOMAIN_ALIASES)
+    if word not in FILTERS:
+        raise ValueError(f"not one of {', '.join(FILTERS)}")
+    return word
+
+
+def _positive_int(value: Any) -> int:
+    number = _parse.parse_int(value)
+    if number <= 0:
+        raise ValueError("must be greater than 0")
+    return number
+
+
+def _non_negative_int(value: Any) -> int:
+    number = _parse.parse_int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _positive_float(value: Any) -> float:
+    number = _parse.parse_float(value)
+    if number <= 0:
+        raise ValueError("must be greater than 0")
+    return number
+
+
+def _non_negative_float(value: Any) -> float:
+    number = _parse.parse_float(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+Text = Annotated[str, BeforeValidator(_parse.text), Field(min_length=1)]
+Code = Annotated[str, BeforeValidator(_parse.parse_code), Field(min_length=1)]
+OptCode = Annotated[str | None, _optional(_parse.parse_code)]
+Bool = Annotated[bool, BeforeValidator(_parse.parse_bool)]
+TextList = Annotated[list[str], BeforeValidator(_parse.parse_list)]
+CodeList = Annotated[list[str], BeforeValidator(lambda v: [_parse.parse_code(c) for c in _parse.parse_list(v)])]
+Date = Annotated[dt.date, BeforeValidator(_parse.parse_date)]
+OptDate = Annotated[dt.date | None, _optional(_parse.parse_date)]
+Count = Annotated[int, BeforeValidator(_non_negative_int)]
+OptCapacity = Annotated[int | None, _optional(_non_negative_int)]
+OptMoney = Annotated[float | None, _optional(_non_negative_float)]
+
+
+def col(zh: str, default: Any = ..., **kw: Any) -> Any:
+    """A column: its Chinese header rides along so readers accept either language."""
+    return Field(default, json_schema_extra={"zh": zh}, **kw)
+
+
+class Row(BaseModel):
+    """A row of one table of the template."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    table: ClassVar[str]
+    key: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def columns(cls) -> dict[str, str]:
+        """English column → Chinese alias, in template order."""
+        return {name: (f.json_schema_extra or {}).get("zh", name) for name, f in cls.model_fields.items()}
+
+    @classmethod
+    def required_columns(cls) -> list[str]:
+        return [name for name, f in cls.model_fields.items() if f.is_required()]
+
+
+class Region(Row):
+    table = "regions"
+    key = ("code",)
+    code: Code = col("代码")
+    name: Text = col("名称")
+    level: Annotated[RegionLevel, _enum(_LEVEL_ALIASES)] = col("级别")
+    parent: OptCode = col("上级代码")
+
+
+class Institution(Row):
+    table = "institutions"
+    key = ("id",)
+    id: Text = col("机构编号")
+    name: Text = col("机构名称")
+    level: Annotated[InstitutionLevel, _enum(_LEVEL_ALIASES)] = col("级别")
+    region: OptCode = col("所在地区")
+    kind: Annotated[Literal["legal", "authorized"], _enum(_KIND_ALIASES)] = col("类型", "legal")
+    serves: CodeList = col("服务地区", [])
+
+
+class InstrumentType(Row):
+    table = "instrument_types"
+    key = ("code",)
+    code: Text = col("器具代码")
+    name: Text = col("器具名称")
+    quantity: Text = col("量")
+    domain: Annotated[Domain, _enum(_DOMAIN_ALIASES)] = col("领域")
+    mandatory: Bool = col("强制检定")
+    household_meter: Bool = col("民用四表")
+    verification_period_months: Annotated[int, BeforeValidator(_positive_int)] = col("检定周期月")
+
+
+class Standard(Row):
+    table = "standards"
+    key = ("id",)
+    id: Text = col("标准编号")
+    name: Text = col("标准名称")
+    institution: Text = col("机构编号")
+    quantity: Text = col("量")
+    certificate_no: Annotated[str, BeforeValidator(lambda v: "" if _parse.is_blank(v) else _parse.text(v))] = col(
+        "证书编号"
+    )
+    certificate_expiry: OptDate = col("证书有效期至")
+    status: Annotated[Status, _enum(_STATUS_ALIASES)] = col("状态")
+    primary: Bool = col("基准", False)
+    capacity_per_year: OptCapacity = col("年检定能力", None)
+    verifies: TextList = col("可检器具")
+    renewal_cost: OptMoney = col("复查费用", None)
+
+
+class TraceLink(Row):
+    table = "traceability"
+    key = ("standard", "upstream")
+    standard: Text = col("标准编号")
+    upstream: Text = col("上级标准编号")
+    valid_until: Date = col("溯源有效期至")
+    calibrated_on: OptDate = col("检定/校准日期", None)
+    certificate_no: Annotated[str | None, _optional(_parse.text)] = col("溯源证书编号", None)
+
+
+class Demand(Row):
+    table = "demand"
+    key = ("region", "instrument_type")
+    region: Code = col("地区代码")
+    instrument_type: Text = col("器具代码")
+    count: Count = col("在用数量")
+
+
+class Candidate(Row):
+    table = "candidates"
+    key = ("id",)
+    id: Text = col("候选编号")
+    name: Text = col("候选名称")
+    quantity: Text = col("量")
+    verifies: TextList = col("可检器具")
+    levels: Annotated[list[RegionLevel], BeforeValidator(
+        lambda v: [_parse.parse_enum(x, _LEVEL_ALIASES) for x in _parse.parse_list(v)]
+    ), Field(min_length=1)] = col("建设级别")
+    build_cost: Annotated[float, BeforeValidator(_positive_float)] = col("建设费用")
+    capacity_per_year: OptCapacity = col("年检定能力", None)
+
+
+class Target(Row):
+    table = "targets"
+    key = ("id",)
+    id: Text = col("目标编号")
+    region: OptCode = col("地区代码", None)
+    metric: Annotated[Metric, _enum(_METRIC_ALIASES)] = col("指标")
+    filter: Annotated[str, BeforeValidator(_parse_filter)] = col("范围", "all")
+    level: Annotated[RegionLevel | None, _optional(partial(_parse.parse_enum, aliases=_LEVEL_ALIASES))] = col(
+        "级别", None
+    )
+    threshold: Annotated[float, BeforeValidator(_parse.parse_rate)] = col("目标值")
+    year: Annotated[int | None, _optional(_parse.parse_int)] = col("年度", None)
+    source: Annotated[str | None, _optional(_parse.text)] = col("依据", None)
+    note: Annotated[str | None, _optional(_parse.text)] = col("说明", None)
+
+
+REQUIRED_TABLES: tuple[type[Row], ...] = (Region, Institution, InstrumentType, Standard, TraceLink, Demand)
+OPTIONAL_TABLES: tuple[type[Row], ...] = (Candidate, Target)
+TABLES: tuple[type[Row], ...] = REQUIRED_TABLES + OPTIONAL_TABLES
+
+
+class Dataset(BaseModel):
+    """A whole template, already validated: what the graph, figures and planner start from."""
+
+    model_config = ConfigDict(frozen=True)
+    regions: list[Region]
+    institutions: list[Institution]
+    instrument_types: list[InstrumentType]
+    standards: list[Standard]
+    traceability: list[TraceLink]
+    demand: list[Demand]
+    candidates: list[Candidate] = []
+    targets: list[Target] = []
+
+    def rows(self, model: type[Row]) -> list[Row]:
+        return getattr(self, model.table)

@@ -1,0 +1,455 @@
+"""Validation of a dataset exactly as ``spec/dataset.md`` says: every problem collected,
+each with file, spreadsheet row, column, value and a plain message; any error means
+nothing is loaded anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from tracegraph import _parse
+from tracegraph._raw import RawDataset, RawTable
+from tracegraph.models import REQUIRED_TABLES, TABLES, Dataset, Row
+
+EXPIRY_WARNING_DAYS = 180
+
+
+class Problem(BaseModel):
+    severity: Literal["error", "warning"]
+    code: str
+    file: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = (
+            self.file + (f", row {self.row}" if self.row else "") + (f", column {self.column}" if self.column else "")
+        )
+        value = f" value {self.value!r}:" if self.value not in (None, "") else ""
+        return f"{self.severity}: {where}:{value} {self.message}"
+
+
+class Report(BaseModel):
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(
+        self,
+        severity: str,
+        code: str,
+        file: str,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> None:
+        shown = None if value is None else _parse.text(value)
+        problem = Problem(severity=severity, code=code, file=file, row=row, column=column, value=shown, message=message)
+        (self.errors if severity == "error" else self.warnings).append(problem)
+
+
+class DatasetError(Exception):
+    """Raised when a dataset has errors; carries the whole report."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        lines = [str(p) for p in report.errors[:20]]
+        more = len(report.errors) - len(lines)
+        super().__init__("dataset has errors:\n" + "\n".join(lines) + (f"\n… and {more} more" if more > 0 else ""))
+
+
+class _Parsed:
+    """Rows that parsed, with where they came from, per table."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[int, Row]]] = defaultdict(list)
+        self.files: dict[str, str] = {}
+        self.headers: dict[str, dict[str, str]] = {}  # table → field → header as written
+
+    def where(self, table: str, field: str) -> tuple[str, str]:
+        return self.files.get(table, f"{table}.csv"), self.headers.get(table, {}).get(field, field)
+
+
+def validate(raw: RawDataset, as_of: dt.date | None = None) -> tuple[Dataset | None, Report]:
+    """Check a raw dataset; return the typed :class:`Dataset` only when there is no error."""
+    as_of = as_of or dt.date.today()
+    report = Report()
+    parsed = _Parsed()
+    for model in TABLES:
+        table = raw.get(model.table)
+        if table is None:
+            if model in REQUIRED_TABLES:
+                report.add("error", "missing_table", f"{model.table}.csv", "required table is missing")
+            continue
+        _parse_table(model, table, parsed, report)
+    _check_references(parsed, report, as_of)
+    if report.errors:
+        return None, report
+    dataset = Dataset(**{m.table: [row for _, row in parsed.rows[m.table]] for m in TABLES})
+    return dataset, report
+
+
+def _header_lookup(model: type[Row]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for field, zh in model.columns().items():
+        lookup[field.lower()] = field
+        lookup[zh] = field
+    return lookup
+
+
+def _map_headers(model: type[Row], table: RawTable, report: Report) -> list[str | None] | None:
+    lookup = _header_lookup(model)
+    mapping: list[str | None] = []
+    for header in table.headers:
+        field = lookup.get(header.lower()) or lookup.get(header)
+        if field is not None and field in mapping:
+            report.add("error", "duplicate_column", table.file, "column appears twice", 1, header)
+            field = None
+        elif field is None and header:
+            report.add("warning", "unknown_column", table.file, "unknown column, ignored", 1, header)
+        mapping.append(field)
+    missing = [f for f in model.required_columns() if f not in mapping]
+    for field in missing:
+        report.add(
+            "error", "missing_column", table.file, f"required column is missing ({model.columns()[field]})", 1, field
+        )
+    return None if missing else mapping
+
+
+def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Report) -> None:
+    parsed.files[model.table] = table.file
+    mapping = _map_headers(model, table, report)
+    if mapping is None:
+        return
+    parsed.headers[model.table] = {f: h for f, h in zip(mapping, table.headers, strict=False) if f}
+    required = set(model.required_columns())
+    rows = parsed.rows[model.table]
+    for number, cells in table.rows:
+        # A blank optional cell takes the column's default; a blank required cell is checked.
+        data = {f: c for f, c in zip(mapping, cells, strict=False) if f and (f in required or not _parse.is_blank(c))}
+        for field in required:
+            data.setdefault(field, None)
+        try:
+            rows.append((number, model.model_validate(data)))
+        except ValidationError as exc:
+            _report_cell_errors(exc, data, table, number, parsed.headers[model.table], report)
+
+
+def _report_cell_errors(
+    exc: ValidationError, data: dict[str, Any], table: RawTable, number: int, headers: dict[str, str], report: Report
+) -> None:
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        value = data.get(field)
+        message = "required value is blank" if _parse.is_blank(value) else err["msg"].removeprefix("Value error, ")
+        report.add("error", "bad_value", table.file, message, number, headers.get(field, field), value)
+
+
+def _check_references(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    checks = (
+        _check_regions,
+        _check_institutions,
+        _check_instrument_types,
+        _check_standards,
+        _check_traceability,
+        _check_demand,
+        _check_candidates,
+        _check_targets,
+    )
+    for check in checks:
+        check(parsed, report, as_of)
+
+
+def _unique(parsed: _Parsed, table: str, report: Report) -> dict[Any, Row]:
+    """Index a table by its key, reporting each repeat after the first."""
+    index: dict[Any, Row] = {}
+    first: dict[Any, int] = {}
+    for number, row in parsed.rows[table]:
+        key = tuple(getattr(row, k) for k in row.key)
+        key = key[0] if len(key) == 1 else key
+        if key in index:
+            file, column = parsed.where(table, row.key[0])
+            shown = key if isinstance(key, str) else " / ".join(key)
+            report.add(
+                "error",
+                "duplicate_key",
+                file,
+                f"duplicate of row {first[key]}",
+                number,
+                column if len(row.key) == 1 else ", ".join(row.key),
+                shown,
+            )
+            continue
+        index[key] = row
+        first[key] = number
+    return index
+
+
+def _unknown(parsed: _Parsed, report: Report, table: str, field: str, number: int, value: str, what: str) -> None:
+    file, column = parsed.where(table, field)
+    report.add("error", "unknown_reference", file, f"unknown {what}", number, column, value)
+
+
+def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    regions = _unique(parsed, "regions", report)
+    expected_parent = {"county": "city", "city": "province"}
+    for number, r in parsed.rows["regions"]:
+        file, column = parsed.where("regions", "parent")
+        if not (len(r.code) == 6 and r.code.isdigit()):
+            report.add(
+                "warning",
+                "code_format",
+                file,
+                "not a six-digit GB/T 2260 code",
+                number,
+                parsed.where("regions", "code")[1],
+                r.code,
+            )
+        if r.level == "province":
+            if r.parent:
+                report.add("error", "bad_hierarchy", file, "a province has no parent region", number, column, r.parent)
+            continue
+        if not r.parent:
+            report.add("error", "bad_hierarchy", file, f"a {r.level} needs a parent region", number, column, "")
+        elif r.parent not in regions:
+            _unknown(parsed, report, "regions", "parent", number, r.parent, "region code")
+        elif regions[r.parent].level != expected_parent[r.level]:
+            report.add(
+                "error",
+                "bad_hierarchy",
+                file,
+                f"a {r.level}'s parent must be a {expected_parent[r.level]}, "
+                f"but {r.parent} is a {regions[r.parent].level}",
+                number,
+                column,
+                r.parent,
+            )
+
+
+def _region_codes(parsed: _Parsed) -> dict[str, str]:
+    return {r.code: r.level for _, r in parsed.rows["regions"]}
+
+
+def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    _unique(parsed, "institutions", report)
+    regions = _region_codes(parsed)
+    for number, inst in parsed.rows["institutions"]:
+        file, column = parsed.where("institutions", "region")
+        if inst.region is None:
+            if inst.level != "national":
+                report.add(
+                    "error", "missing_region", file, f"a {inst.level} institution needs its region", number, column, ""
+                )
+        elif inst.region not in regions:
+            _unknown(parsed, report, "institutions", "region", number, inst.region, "region code")
+        elif inst.level != "national" and regions[inst.region] != inst.level:
+            report.add(
+                "error",
+                "level_mismatch",
+                file,
+                f"institution level {inst.level} differs from its region's level {regions[inst.region]}",
+                number,
+                parsed.where("institutions", "level")[1],
+                inst.level,
+            )
+        for code in inst.serves:
+            if code not in regions:
+                _unknown(parsed, report, "institutions", "serves", number, code, "region code")
+
+
+def _check_instrument_types(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    _unique(parsed, "instrument_types", report)
+
+
+def _check_verifies(parsed: _Parsed, report: Report, table: str, rows: Iterable[tuple[int, Any]]) -> None:
+    types = {t.code for _, t in parsed.rows["instrument_types"]}
+    for number, row in rows:
+        for code in row.verifies:
+            if code not in types:
+                _unknown(parsed, report, table, "verifies", number, code, "instrument type code")
+
+
+def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    _unique(parsed, "standards", report)
+    institutions = {i.id for _, i in parsed.rows["institutions"]}
+    rows = parsed.rows["standards"]
+    _check_verifies(parsed, report, "standards", rows)
+    soon = as_of + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    for number, s in rows:
+        file, column = parsed.where("standards", "certificate_expiry")
+        if s.institution not in institutions:
+            _unknown(parsed, report, "standards", "institution", number, s.institution, "institution id")
+        if s.certificate_expiry is None:
+            if not s.primary:
+                report.add(
+                    "error",
+                    "missing_expiry",
+                    file,
+                    "a non-primary standard needs a certificate expiry date",
+                    number,
+                    column,
+                    "",
+                )
+        elif s.certificate_expiry < as_of:
+            report.add(
+                "warning", "expired", file, f"certificate expired (as of {as_of})", number, column, s.certificate_expiry
+            )
+        elif s.certificate_expiry <= soon:
+            report.add(
+                "warning",
+                "expiring",
+                file,
+                f"certificate expires within {EXPIRY_WARNING_DAYS} days",
+                number,
+                column,
+                s.certificate_expiry,
+            )
+        if not s.verifies:
+            report.add(
+                "warning",
+                "verifies_nothing",
+                file,
+                "standard verifies no instrument type",
+                number,
+                parsed.where("standards", "verifies")[1],
+                "",
+            )
+
+
+def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    standards = {s.id for _, s in parsed.rows["standards"]}
+    graph = nx.DiGraph()
+    seen: dict[tuple[str, str], int] = {}
+    for number, link in parsed.rows["traceability"]:
+        file, _ = parsed.where("traceability", "standard")
+        for field in ("standard", "upstream"):
+            if getattr(link, field) not in standards:
+                _unknown(parsed, report, "traceability", field, number, getattr(link, field), "standard id")
+        if link.standard == link.upstream:
+            report.add(
+                "error",
+                "self_link",
+                file,
+                "a standard cannot trace to itself",
+                number,
+                parsed.where("traceability", "upstream")[1],
+                link.upstream,
+            )
+            continue
+        pair = (link.standard, link.upstream)
+        if pair in seen:
+            # Two calibration events for one link: the link holds while either does.
+            report.add(
+                "warning",
+                "repeated_link",
+                file,
+                f"same link as row {seen[pair]}; the later expiry counts",
+                number,
+                parsed.where("traceability", "upstream")[1],
+                link.upstream,
+            )
+        seen.setdefault(pair, number)
+        graph.add_edge(*pair)
+    _report_cycles(graph, seen, parsed, report)
+
+
+def _report_cycles(graph: nx.DiGraph, rows: dict[tuple[str, str], int], parsed: _Parsed, report: Report) -> None:
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        cycle = [u for u, _ in nx.find_cycle(graph.subgraph(component))]
+        path = " → ".join([*cycle, cycle[0]])
+        file, column = parsed.where("traceability", "upstream")
+        report.add(
+            "error",
+            "cycle",
+            file,
+            f"traceability cycle: {path}",
+            rows[(cycle[0], cycle[1 % len(cycle)])],
+            column,
+            cycle[1 % len(cycle)],
+        )
+
+
+def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    _unique(parsed, "demand", report)
+    regions = _region_codes(parsed)
+    types = {t.code for _, t in parsed.rows["instrument_types"]}
+    verified = {code for _, s in parsed.rows["standards"] for code in s.verifies}
+    for number, d in parsed.rows["demand"]:
+        file, column = parsed.where("demand", "region")
+        if d.region not in regions:
+            _unknown(parsed, report, "demand", "region", number, d.region, "region code")
+        elif regions[d.region] != "county":
+            report.add(
+                "error",
+                "not_county",
+                file,
+                f"demand must be for a county, not a {regions[d.region]}",
+                number,
+                column,
+                d.region,
+            )
+        type_column = parsed.where("demand", "instrument_type")[1]
+        if d.instrument_type not in types:
+            _unknown(parsed, report, "demand", "instrument_type", number, d.instrument_type, "instrument type code")
+        elif d.instrument_type not in verified:
+            report.add(
+                "warning",
+                "unverifiable",
+                file,
+                "no standard anywhere verifies this instrument type",
+                number,
+                type_column,
+                d.instrument_type,
+            )
+
+
+def _check_candidates(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    _unique(parsed, "candidates", report)
+    _check_verifies(parsed, report, "candidates", parsed.rows["candidates"])
+
+
+def _check_targets(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
+    _unique(parsed, "targets", report)
+    regions = _region_codes(parsed)
+    for number, t in parsed.rows["targets"]:
+        file, column = parsed.where("targets", "threshold")
+        if t.region is not None and t.region not in regions:
+            _unknown(parsed, report, "targets", "region", number, t.region, "region code")
+        if t.metric == "standards_count" and t.level is None:
+            report.add(
+                "error",
+                "missing_level",
+                file,
+                "a standards_count target needs a level",
+                number,
+                parsed.where("targets", "level")[1],
+                "",
+            )
+        if t.threshold < 0 or (t.metric != "standards_count" and t.threshold > 1):
+            report.add(
+                "error",
+                "bad_threshold",
+                file,
+                "a rate target lies between 0 and 1 (write 0.95 or 95%)",
+                number,
+                column,
+                t.threshold,
+            )
+
+
+def count_codes(report: Report) -> Counter[str]:
+    return Counter(p.code for p in report.errors + report.warnings)
