@@ -1,0 +1,86 @@
+"""Benchmark of the embedded core: validate, build and compute every figure of a synthetic dataset.
+
+    .venv/bin/python benchmarks/bench_core.py --provinces 31 --seed 1
+
+Each stage runs once, in this process, in order; wall time and the peak resident memory
+reached so far are printed per stage (ru_maxrss), plus a Markdown table for the README.
+This is a measurement, never a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tracegraph._index import compile_graph
+from tracegraph.algorithms.chains import traceable_in
+from tracegraph.algorithms.coverage import coverage_in
+from tracegraph.algorithms.gaps import expiring_in, single_points_in, uncovered_in
+from tracegraph.algorithms.impact import failure_impacts_in
+from tracegraph.algorithms.targets import evaluate_in
+from tracegraph.graph import build_graph
+from tracegraph.io import read_dataset, write_dataset
+from tracegraph.synth import synthesize_country
+
+AS_OF = dt.date(2026, 1, 1)
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+
+    def run(self, name: str, fn: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+        self.rows.append((name, seconds, peak_mib()))
+        print(f"{name:<38} {seconds:8.2f} s   peak RSS {peak_mib():8.0f} MiB", flush=True)
+        return result
+
+    def markdown(self, skip: int = 0) -> str:
+        lines = ["| stage | wall time (s) | peak RSS so far (MiB) |", "|---|---:|---:|"]
+        lines += [f"| {n} | {s:.2f} | {m:.0f} |" for n, s, m in self.rows]
+        total = sum(s for _, s, _ in self.rows[skip:])
+        lines.append(f"| **validate → all figures** | **{total:.2f}** | |")
+        return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--provinces", type=int, default=31)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    stages = Stages()
+    data = stages.run("synthesise (not counted)", lambda: synthesize_country(args.provinces, seed=args.seed, as_of=AS_OF))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "national"
+        stages.run("write CSV (not counted)", lambda: write_dataset(data, folder, include_optional=True))
+        del data
+        dataset = stages.run("read + validate CSV", lambda: read_dataset(folder, AS_OF))
+    G = stages.run("build networkx graph", lambda: build_graph(dataset))
+    ix = stages.run("compile index", lambda: compile_graph(G))
+    traceable = stages.run("traceable standards (fixpoint)", lambda: traceable_in(ix, AS_OF))
+    report = stages.run("coverage: all regions × 8 filters", lambda: coverage_in(ix, AS_OF, traceable=traceable))
+    impacts = stages.run("dominator tree (failure impacts)", lambda: failure_impacts_in(ix, AS_OF, traceable))
+    stages.run("uncovered items with reasons", lambda: uncovered_in(ix, AS_OF, traceable))
+    stages.run("expiring within 180 days", lambda: expiring_in(ix, AS_OF, 180, traceable, impacts))
+    stages.run("single points of failure", lambda: single_points_in(ix, traceable, impacts))
+    stages.run("targets", lambda: evaluate_in(ix, AS_OF, G.graph["targets"], report))
+    n_items = len(ix.demand)
+    print(f"\n{len(ix.regions)} regions, {len(ix.standards)} standards, {n_items} demand items, "
+          f"{len(traceable)} traceable\n")
+    print(stages.markdown(skip=2))
+
+
+if __name__ == "__main__":
+    main()

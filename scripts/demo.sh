@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on the embedded default (networkx, bundled sample): Zaozhuang's figures and targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+dataset=${1:-data/standards/zaozhuang}
+as_of=${AS_OF:-2026-01-01}
+.venv/bin/tracegraph validate "$dataset" --as-of "$as_of" | tail -n 1
+.venv/bin/tracegraph coverage "$dataset" --as-of "$as_of"
+.venv/bin/tracegraph targets "$dataset" --as-of "$as_of"
