@@ -160,6 +160,7 @@ def install(
             mvn,
             "-q",
             "-B",
+            "-Dstyle.color=never",  # Maven 3.8 still emits ANSI codes in -B mode
             "-f",
             str(build / "pom.xml"),
             "dependency:copy-dependencies",
@@ -211,11 +212,16 @@ def _is_our_server(pid: int, home: Path) -> bool:
 
 
 def _server_pid(home: Path) -> int | None:
-    try:
+    with contextlib.suppress(OSError, ValueError):
         pid = int(_pid_file(home).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return pid if _is_our_server(pid, home) else None
+        if _is_our_server(pid, home):
+            return pid
+    # No (valid) pid file: the launcher may have been killed between spawning the server and
+    # writing the file, or someone removed run/. Look for the process itself.
+    for proc in Path("/proc").glob("[0-9]*"):
+        if _is_our_server(int(proc.name), home):
+            return int(proc.name)
+    return None
 
 
 def _drop_stale_pid_file(home: Path) -> None:
@@ -299,6 +305,9 @@ def _write_conf(home: Path, bolt_port: int, http_port: int, auth: bool) -> None:
         "server.memory.heap.initial_size=512m",
         "server.memory.heap.max_size=1g",
         "server.memory.pagecache.size=256m",
+        # Otherwise every database (system + neo4j) pre-allocates a 256 MiB transaction log file:
+        # 0.5 GB of disk for an empty store. Our graphs are small.
+        "db.tx_log.preallocate=false",
         *(f"server.directories.{k}={v}" for k, v in d.items()),
         f"server.directories.lib={home / 'lib'}",
         # The JVM flags the tarball's neo4j.conf ships (minus AlwaysPreTouch, which would commit
@@ -385,20 +394,26 @@ def start(
             # New session: the server must outlive this Python process and not get the
             # terminal's SIGINT/SIGHUP. Output goes to a file: the JVM child inherits the
             # launcher's stdout, so a pipe would never reach EOF.
-            with open(home / "logs" / "launcher.out", "w") as out:
-                run = subprocess.run(
-                    [str(java), "-cp", f"{home / 'lib'}/*", f"-Dbasedir={home}", _LAUNCHER, "start"],
-                    cwd=home,
-                    env=_java_env(java, home),
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    timeout=max(deadline - time.monotonic(), 1),
-                )
+            rc: int | str
+            try:
+                with open(home / "logs" / "launcher.out", "w") as out:
+                    rc = subprocess.run(
+                        [str(java), "-cp", f"{home / 'lib'}/*", f"-Dbasedir={home}", _LAUNCHER, "start"],
+                        cwd=home,
+                        env=_java_env(java, home),
+                        stdin=subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                        timeout=max(deadline - time.monotonic(), 1),
+                    ).returncode
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
             pid = _server_pid(home)
-            if run.returncode != 0 or pid is None:
-                raise RuntimeError(f"Neo4j launcher failed (exit {run.returncode})\n{_log_tail(home)}")
+            if rc != 0 or pid is None:
+                if pid:  # launcher timed out after spawning the server: don't leave it behind
+                    _terminate(home, pid, 30)
+                raise RuntimeError(f"Neo4j launcher failed (exit {rc})\n{_log_tail(home)}")
         info = _info(home, pid, state)
         last = ""
         while time.monotonic() < deadline:
@@ -479,11 +494,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version", default=DEFAULT_VERSION, help="Neo4j version for install")
     ap.add_argument("--bolt-port", type=int, default=7687)
     ap.add_argument("--http-port", type=int, default=7474)
-    ap.add_argument("--no-auth", action="store_true", help="disable authentication (tests, throwaway data)")
+    # Auth defaults to on exactly when a password is configured: scripts/test.sh runs a bare
+    # `start` and the tests (same env var) then connect without or with that password.
+    auth = ap.add_mutually_exclusive_group()
+    auth.add_argument("--auth", dest="auth", action="store_true", default=None, help="require login (user neo4j)")
+    auth.add_argument("--no-auth", dest="auth", action="store_false", help="no login (tests, throwaway data)")
     ap.add_argument(
         "--set-password",
         action="store_true",
-        help=f"prompt for the initial neo4j password (else ${PASSWORD_ENV}, else neo4j/neo4j)",
+        help=f"prompt for the initial neo4j password (implies --auth; else ${PASSWORD_ENV}, else neo4j/neo4j)",
     )
     ap.add_argument("--timeout", type=float, default=180)
     args = ap.parse_args(argv)
@@ -492,14 +511,15 @@ def main(argv: list[str] | None = None) -> int:
             print(install(args.home, args.version, progress=print))
         elif args.command == "start":
             password = os.environ.get(PASSWORD_ENV) or None
-            if args.set_password and not args.no_auth:
+            if args.set_password and args.auth is not False:
                 password = getpass.getpass("Initial password for user neo4j (min 8 chars): ")
+            use_auth = args.auth if args.auth is not None else bool(password) or args.set_password
             t0 = time.monotonic()
             info = start(
                 args.home,
                 args.bolt_port,
                 args.http_port,
-                auth=not args.no_auth,
+                auth=use_auth,
                 password=password,
                 timeout=args.timeout,
             )

@@ -33,6 +33,7 @@ class RawTable:
 
 RawDataset = dict[str, RawTable]
 _TABLE_NAMES = [t.table for t in TABLES]
+_MODELS = {t.table: t for t in TABLES}
 
 
 def read_raw(path: str | Path) -> RawDataset:
@@ -155,7 +156,8 @@ def _json_tables(doc: Any, name: str) -> RawDataset:
             continue
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise UnreadableDataset(f"{name}: '{table}' must be a list of objects")
-        headers = list(dict.fromkeys(k for r in records for k in r))
+        # An empty table still has its columns (writers emit "table": [] for it).
+        headers = list(dict.fromkeys(k for r in records for k in r)) or list(_MODELS[table].model_fields)
         rows = [(i, [r.get(h) for h in headers]) for i, r in enumerate(records, start=2)]
         raw[table] = RawTable(table, f"{name}:{table}", headers, rows)
     return raw

@@ -195,7 +195,7 @@ def chain_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help=
             parts.append(f"{mark} {_node_text(nodes[upper], lg)}")
         out.print("  " + " ".join(parts))
     for b in result.breaks:
-        out.print(f"  [red]✗ {t('breaks', lg)}: {b.describe()}[/red]")
+        out.print(f"  [red]✗ {t('breaks', lg)}: {b.describe(lg)}[/red]")
 
 
 def _node_text(node: alg.chains.ChainNode, lang: Lang) -> str:
@@ -224,7 +224,8 @@ def gaps_cmd(dataset: DatasetArg, as_of: AsOf = None,
 
 
 def _detail(gap: alg.gaps.Gap, lang: Lang) -> str:
-    return "; ".join(f"{p.standard}: {t(p.problem, lang)}" + (f" [{', '.join(p.breaks)}]" if p.breaks else "")
+    return "; ".join(f"{p.standard}: {t(p.problem, lang)}"
+                     + (f" [{', '.join(b.describe(lang) for b in p.breaks)}]" if p.breaks else "")
                      for p in gap.standards)
 
 

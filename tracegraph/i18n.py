@@ -73,6 +73,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "retired": ("撤销", "retired"),
     "chain_broken": ("溯源链断裂", "chain broken"),
     "no_upstream": ("无上级溯源", "no upstream link"),
+    "expired_link": ("溯源证书过期", "link expired"),
     "certificate": ("考核证书", "certificate"),
     "link": ("溯源证书", "traceability link"),
     # headings and sentences

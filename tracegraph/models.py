@@ -32,6 +32,7 @@ _LEVEL_ALIASES = {
     "city": "city", "市": "city", "市级": "city",
     "county": "county", "县": "county", "县级": "county", "区": "county",
 }
+_REGION_LEVEL_ALIASES = {k: v for k, v in _LEVEL_ALIASES.items() if v != "national"}
 _KIND_ALIASES = {"legal": "legal", "法定": "legal", "authorized": "authorized", "授权": "authorized"}
 _DOMAIN_ALIASES = {
     "trade": "trade", "贸易结算": "trade", "safety": "safety", "安全防护": "safety",
@@ -95,7 +96,15 @@ Code = Annotated[str, BeforeValidator(_parse.parse_code), Field(min_length=1)]
 OptCode = Annotated[str | None, _optional(_parse.parse_code)]
 Bool = Annotated[bool, BeforeValidator(_parse.parse_bool)]
 TextList = Annotated[list[str], BeforeValidator(_parse.parse_list)]
-CodeList = Annotated[list[str], BeforeValidator(lambda v: [_parse.parse_code(c) for c in _parse.parse_list(v)])]
+
+
+def _code_list(value: Any) -> list[str]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [_parse.parse_code(value)]  # one code that Excel stored as a number
+    return [_parse.parse_code(c) for c in _parse.parse_list(value)]
+
+
+CodeList = Annotated[list[str], BeforeValidator(_code_list)]
 Date = Annotated[dt.date, BeforeValidator(_parse.parse_date)]
 OptDate = Annotated[dt.date | None, _optional(_parse.parse_date)]
 Count = Annotated[int, BeforeValidator(_non_negative_int)]
@@ -130,7 +139,7 @@ class Region(Row):
     key = ("code",)
     code: Code = col("代码")
     name: Text = col("名称")
-    level: Annotated[RegionLevel, _enum(_LEVEL_ALIASES)] = col("级别")
+    level: Annotated[RegionLevel, _enum(_REGION_LEVEL_ALIASES)] = col("级别")
     parent: OptCode = col("上级代码")
 
 
@@ -201,7 +210,7 @@ class Candidate(Row):
     quantity: Text = col("量")
     verifies: TextList = col("可检器具")
     levels: Annotated[list[RegionLevel], BeforeValidator(
-        lambda v: [_parse.parse_enum(x, _LEVEL_ALIASES) for x in _parse.parse_list(v)]
+        lambda v: [_parse.parse_enum(x, _REGION_LEVEL_ALIASES) for x in _parse.parse_list(v)]
     ), Field(min_length=1)] = col("建设级别")
     build_cost: Annotated[float, BeforeValidator(_positive_float)] = col("建设费用")
     capacity_per_year: OptCapacity = col("年检定能力", None)
@@ -214,7 +223,7 @@ class Target(Row):
     region: OptCode = col("地区代码", None)
     metric: Annotated[Metric, _enum(_METRIC_ALIASES)] = col("指标")
     filter: Annotated[str, BeforeValidator(_parse_filter)] = col("范围", "all")
-    level: Annotated[RegionLevel | None, _optional(partial(_parse.parse_enum, aliases=_LEVEL_ALIASES))] = col(
+    level: Annotated[RegionLevel | None, _optional(partial(_parse.parse_enum, aliases=_REGION_LEVEL_ALIASES))] = col(
         "级别", None
     )
     threshold: Annotated[float, BeforeValidator(_parse.parse_rate)] = col("目标值")

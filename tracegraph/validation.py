@@ -77,6 +77,8 @@ class _Parsed:
         self.rows: dict[str, list[tuple[int, Row]]] = defaultdict(list)
         self.files: dict[str, str] = {}
         self.headers: dict[str, dict[str, str]] = {}  # table → field → header as written
+        # Keys of rows that failed to parse: they exist, so references to them are not "unknown".
+        self.broken: dict[str, set[str]] = defaultdict(set)
 
     def where(self, table: str, field: str) -> tuple[str, str]:
         return self.files.get(table, f"{table}.csv"), self.headers.get(table, {}).get(field, field)
@@ -145,6 +147,8 @@ def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Rep
             rows.append((number, model.model_validate(data)))
         except ValidationError as exc:
             _report_cell_errors(exc, data, table, number, parsed.headers[model.table], report)
+            if len(model.key) == 1 and not _parse.is_blank(data.get(model.key[0])):
+                parsed.broken[model.table].add(_parse.parse_code(data[model.key[0]]))
 
 
 def _report_cell_errors(
@@ -224,7 +228,8 @@ def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
         if not r.parent:
             report.add("error", "bad_hierarchy", file, f"a {r.level} needs a parent region", number, column, "")
         elif r.parent not in regions:
-            _unknown(parsed, report, "regions", "parent", number, r.parent, "region code")
+            if r.parent not in parsed.broken["regions"]:
+                _unknown(parsed, report, "regions", "parent", number, r.parent, "region code")
         elif regions[r.parent].level != expected_parent[r.level]:
             report.add(
                 "error",
@@ -239,7 +244,12 @@ def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
 
 
 def _region_codes(parsed: _Parsed) -> dict[str, str]:
-    return {r.code: r.level for _, r in parsed.rows["regions"]}
+    """Code → level; a region whose row did not parse has level '' (known, level unchecked)."""
+    return {**dict.fromkeys(parsed.broken["regions"], ""), **{r.code: r.level for _, r in parsed.rows["regions"]}}
+
+
+def _known(parsed: _Parsed, table: str, key: str) -> set[str]:
+    return {getattr(row, key) for _, row in parsed.rows[table]} | parsed.broken[table]
 
 
 def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
@@ -254,7 +264,7 @@ def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None
                 )
         elif inst.region not in regions:
             _unknown(parsed, report, "institutions", "region", number, inst.region, "region code")
-        elif inst.level != "national" and regions[inst.region] != inst.level:
+        elif inst.level != "national" and regions[inst.region] not in ("", inst.level):
             report.add(
                 "error",
                 "level_mismatch",
@@ -274,7 +284,7 @@ def _check_instrument_types(parsed: _Parsed, report: Report, as_of: dt.date) -> 
 
 
 def _check_verifies(parsed: _Parsed, report: Report, table: str, rows: Iterable[tuple[int, Any]]) -> None:
-    types = {t.code for _, t in parsed.rows["instrument_types"]}
+    types = _known(parsed, "instrument_types", "code")
     for number, row in rows:
         for code in row.verifies:
             if code not in types:
@@ -283,7 +293,7 @@ def _check_verifies(parsed: _Parsed, report: Report, table: str, rows: Iterable[
 
 def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     _unique(parsed, "standards", report)
-    institutions = {i.id for _, i in parsed.rows["institutions"]}
+    institutions = _known(parsed, "institutions", "id")
     rows = parsed.rows["standards"]
     _check_verifies(parsed, report, "standards", rows)
     soon = as_of + dt.timedelta(days=EXPIRY_WARNING_DAYS)
@@ -329,7 +339,7 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
 
 
 def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
-    standards = {s.id for _, s in parsed.rows["standards"]}
+    standards = _known(parsed, "standards", "id")
     graph = nx.DiGraph()
     seen: dict[tuple[str, str], int] = {}
     for number, link in parsed.rows["traceability"]:
@@ -386,13 +396,13 @@ def _report_cycles(graph: nx.DiGraph, rows: dict[tuple[str, str], int], parsed: 
 def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     _unique(parsed, "demand", report)
     regions = _region_codes(parsed)
-    types = {t.code for _, t in parsed.rows["instrument_types"]}
+    types = _known(parsed, "instrument_types", "code")
     verified = {code for _, s in parsed.rows["standards"] for code in s.verifies}
     for number, d in parsed.rows["demand"]:
         file, column = parsed.where("demand", "region")
         if d.region not in regions:
             _unknown(parsed, report, "demand", "region", number, d.region, "region code")
-        elif regions[d.region] != "county":
+        elif regions[d.region] not in ("", "county"):
             report.add(
                 "error",
                 "not_county",
@@ -405,7 +415,7 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
         type_column = parsed.where("demand", "instrument_type")[1]
         if d.instrument_type not in types:
             _unknown(parsed, report, "demand", "instrument_type", number, d.instrument_type, "instrument type code")
-        elif d.instrument_type not in verified:
+        elif d.instrument_type not in verified and d.instrument_type not in parsed.broken["instrument_types"]:
             report.add(
                 "warning",
                 "unverifiable",

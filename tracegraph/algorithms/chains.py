@@ -11,6 +11,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from tracegraph._index import Index, compile_graph
+from tracegraph.i18n import Lang, t
 
 Problem = Literal["expired_certificate", "suspended", "retired"]
 
@@ -93,12 +94,14 @@ class Break(BaseModel):
     kind: Literal["expired_link", "invalid_standard", "no_upstream"]
     standard: str
     upstream: str | None = None
-    reason: str
+    reason: str  # expired_link / no_upstream / expired_certificate / suspended / retired
+    valid_until: dt.date | None = None  # of the expired link
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = "en") -> str:
+        reason = t(self.reason, lang)
         if self.kind == "expired_link":
-            return f"{self.standard} → {self.upstream} ({self.reason})"
-        return f"{self.standard} ({self.reason})"
+            return f"{self.standard} → {self.upstream} ({reason} {self.valid_until})"
+        return f"{self.standard} ({reason})"
 
 
 class Chain(BaseModel):
@@ -189,11 +192,11 @@ def breaks_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str]) -> 
             continue
         ups = ix.upstream.get(s, {})
         if not ups and not ix.standards[s]["primary"]:
-            breaks.append(Break(kind="no_upstream", standard=s, reason="no traceability link"))
+            breaks.append(Break(kind="no_upstream", standard=s, reason="no_upstream"))
         for u, until in ups.items():
             if until < as_of:
-                breaks.append(Break(kind="expired_link", standard=s, upstream=u,
-                                    reason=f"link expired {until.isoformat()}"))
+                breaks.append(Break(kind="expired_link", standard=s, upstream=u, reason="expired_link",
+                                    valid_until=until))
             elif u not in traceable:
                 stack.append(u)
     return breaks

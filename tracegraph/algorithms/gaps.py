@@ -10,7 +10,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from tracegraph._index import Index, compile_graph
-from tracegraph.algorithms.chains import _invalid_reason, breaks_in, traceable_in
+from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, traceable_in
 from tracegraph.algorithms.coverage import covering_in
 from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in, link_node
 
@@ -23,7 +23,7 @@ class StandardProblem(BaseModel):
     standard: str
     institution: str
     problem: Literal["expired_certificate", "suspended", "retired", "chain_broken"]
-    breaks: list[str] = []
+    breaks: list[Break] = []
 
 
 class Gap(BaseModel):
@@ -77,12 +77,12 @@ def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[s
         if item in covering or (counties is not None and county not in counties):
             continue
         gaps.append(_gap(ix, as_of, traceable, county, t, count, verifiers.get(t, [])))
-    return gaps
+    return sorted(gaps, key=lambda g: (g.county, g.instrument_type))
 
 
 def _gap(ix: Index, as_of: dt.date, traceable: set[str], county: str, t: str, count: int,
          verifiers: list[str]) -> Gap:
-    serving = [s for s in verifiers if ix.holder_serves(s, county)]
+    serving = sorted(s for s in verifiers if ix.holder_serves(s, county))
     reason: GapReason = "no_standard" if not verifiers else "not_served" if not serving else "invalid"
     return Gap(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
                type_name=ix.types[t]["name"], count=count, reason=reason,
@@ -93,8 +93,12 @@ def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) ->
     invalid = _invalid_reason(ix.standards[s], as_of)
     if invalid is not None:
         return StandardProblem(standard=s, institution=ix.holder[s], problem=invalid)
-    breaks = [b.describe() for b in breaks_in(ix, s, as_of, traceable)]
+    breaks = sorted(breaks_in(ix, s, as_of, traceable), key=_break_key)
     return StandardProblem(standard=s, institution=ix.holder[s], problem="chain_broken", breaks=breaks)
+
+
+def _break_key(b: Break) -> tuple[str, str, str]:
+    return (b.kind, b.standard, b.upstream or "")
 
 
 def uncovered_items(G: nx.MultiDiGraph, as_of: dt.date, region: str | None = None) -> list[Gap]:

@@ -1,0 +1,207 @@
+"""The figures on either backend: networkx in this process, or Cypher in a Neo4j server.
+
+Both return the same pydantic models, so the CLI, the app and the parity tests treat them
+alike. The Neo4j backend computes every count and rate in Cypher (the ``cypher/`` files);
+``capacity_rate`` alone is a max-flow, computed here from ``covering.cypher``'s rows with the
+same exact integer flow as the networkx backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol
+
+import networkx as nx
+
+from tracegraph import algorithms as alg
+from tracegraph._index import Index
+from tracegraph.algorithms._flow import FlowCache, item_flow
+from tracegraph.algorithms.chains import Break, Chain, chain_in
+from tracegraph.algorithms.coverage import CoverageReport, Figures, RegionFigures, type_filters
+from tracegraph.algorithms.gaps import Expiring, _break_key, Gap, GapReport, SinglePoint, StandardProblem
+from tracegraph.algorithms.targets import TargetResult
+from tracegraph.models import FILTERS, Target
+from tracegraph.store import Neo4jStore
+
+_REGIONS = ("MATCH (m:TracegraphMeta {name: 'current'}) MATCH (r:Region {v: m.version}) "
+            "OPTIONAL MATCH (r)-[:PART_OF]->(p:Region) "
+            "RETURN r.code AS code, r.name AS name, r.level AS level, p.code AS parent ORDER BY r.ord")
+_TYPES = ("MATCH (m:TracegraphMeta {name: 'current'}) MATCH (t:InstrumentType {v: m.version}) "
+          "RETURN t.code AS code, t.domain AS domain, t.household_meter AS household_meter, "
+          "t.mandatory AS mandatory ORDER BY t.ord")
+
+
+class Backend(Protocol):
+    def coverage(self, as_of: dt.date, region: str | None = None) -> CoverageReport: ...
+    def chain(self, standard: str, as_of: dt.date) -> Chain: ...
+    def gaps(self, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport: ...
+    def targets(self, as_of: dt.date, targets: Sequence[Target] | None = None) -> list[TargetResult]: ...
+
+
+class NetworkxBackend:
+    """The embedded default: the algorithms over a networkx graph."""
+
+    def __init__(self, G: nx.MultiDiGraph):
+        self.G = G
+
+    def coverage(self, as_of: dt.date, region: str | None = None) -> CoverageReport:
+        return alg.coverage(self.G, as_of, region=region)
+
+    def chain(self, standard: str, as_of: dt.date) -> Chain:
+        return alg.chain(self.G, standard, as_of)
+
+    def gaps(self, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
+        return alg.gaps(self.G, as_of, expiring_days, region)
+
+    def targets(self, as_of: dt.date, targets: Sequence[Target] | None = None) -> list[TargetResult]:
+        return alg.evaluate_targets(self.G, as_of, targets)
+
+
+class Neo4jBackend:
+    """Figures read from a Neo4j server through the cypher/ library."""
+
+    def __init__(self, store: Neo4jStore):
+        self.store = store
+
+    # --- coverage ------------------------------------------------------------------
+    def coverage(self, as_of: dt.date, region: str | None = None) -> CoverageReport:
+        regions = self.store.read(_REGIONS)
+        tree = _Tree(regions)
+        codes = tree.subtree(region) if region else [r["code"] for r in regions]
+        counted = {(r["region"], r["filter"]): r for r in self.store.run_library("coverage", as_of=as_of,
+                                                                                  region=region)}
+        flows = _Flows(self.store.run_library("covering", as_of=as_of), self.store.read(_TYPES))
+        out = {}
+        for code in codes:
+            figures = {f: _figures(counted.get((code, f)), flows, tree.counties(code), f) for f in FILTERS}
+            out[code] = RegionFigures(name=tree.name[code], level=tree.level[code], figures=figures)
+        return CoverageReport(as_of=as_of, regions=out)
+
+    # --- chain ---------------------------------------------------------------------
+    def chain(self, standard: str, as_of: dt.date) -> Chain:
+        rows = self.store.run_library("chain", standard=standard, as_of=as_of)
+        if not rows:
+            raise KeyError(f"unknown standard id: {standard}")
+        ix = Index()
+        for r in rows:
+            ix.standards[r["id"]] = {"id": r["id"], "name": r["name"], "institution": r["institution"],
+                                     "primary": r["primary"], "status": r["status"],
+                                     "certificate_expiry": _date(r["certificate_expiry"])}
+            ix.institutions[r["institution"]] = {"level": r["level"]}
+            ix.holder[r["id"]] = r["institution"]
+            for link in r["links"]:
+                ix.upstream[r["id"]][link["upstream"]] = _date(link["valid_until"])
+        traceable = {r["id"] for r in rows if r["traceable"]}
+        # Paths and break points are read off the marked nodes and links Cypher returned.
+        return chain_in(ix, standard, as_of, traceable)
+
+    # --- gaps ----------------------------------------------------------------------
+    def gaps(self, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
+        uncovered = [_gap(r) for r in self.store.run_library("uncovered", as_of=as_of, region=region)]
+        expiring = [Expiring(**{**r, "expires": _date(r["expires"]), "broken_standards": sorted(r["broken_standards"])})
+                    for r in self.store.run_library("expiring", as_of=as_of, days=expiring_days)]
+        expiring.sort(key=lambda e: (e.expires, -e.lost_instruments, e.standard))
+        points = [SinglePoint(**r) for r in self.store.run_library("single_points", as_of=as_of)]
+        return GapReport(as_of=as_of, uncovered=uncovered, expiring=expiring, single_points=points)
+
+    # --- targets -------------------------------------------------------------------
+    def targets(self, as_of: dt.date, targets: Sequence[Target] | None = None) -> list[TargetResult]:
+        if targets is None:
+            targets = [Target(**{k: v for k, v in r.items() if v is not None})
+                       for r in self.store.run_library("targets")]
+        regions = self.store.read(_REGIONS)
+        tops = [r["code"] for r in regions if r["parent"] is None]
+        name = {r["code"]: r["name"] for r in regions}
+        report = self.coverage(as_of) if any(t.metric != "standards_count" for t in targets) else None
+        results = []
+        for t in targets:
+            for code in [t.region] if t.region else tops:
+                value = (self._standards_count(as_of, code, t.level or "province") if t.metric == "standards_count"
+                         else getattr(report.regions[code].figures[t.filter], t.metric))  # type: ignore[union-attr]
+                results.append(TargetResult(id=t.id, region=code, region_name=name[code], metric=t.metric,
+                                            filter=t.filter, level=t.level, threshold=t.threshold, year=t.year,
+                                            value=value, met=None if value is None else value >= t.threshold,
+                                            source=t.source))
+        return results
+
+    def _standards_count(self, as_of: dt.date, region: str, level: str) -> float | None:
+        rows = self.store.run_library("standards_count", as_of=as_of, region=region, level=level)
+        return rows[0]["average"] if rows else None
+
+
+class _Tree:
+    def __init__(self, regions: list[dict]):
+        self.name = {r["code"]: r["name"] for r in regions}
+        self.level = {r["code"]: r["level"] for r in regions}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for r in regions:
+            if r["parent"]:
+                self.children[r["parent"]].append(r["code"])
+
+    def subtree(self, code: str) -> list[str]:
+        if code not in self.name:
+            raise KeyError(f"unknown region code: {code}")
+        out, stack = [], [code]
+        while stack:
+            r = stack.pop()
+            out.append(r)
+            stack.extend(self.children.get(r, ()))
+        return out
+
+    def counties(self, code: str) -> list[str]:
+        return [r for r in self.subtree(code) if self.level[r] == "county"]
+
+
+class _Flows:
+    """capacity_rate's max-flow over the items and covering standards Cypher returned."""
+
+    def __init__(self, covering: list[dict], types: list[dict]):
+        self.items_by_county: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.loads: dict[tuple[str, str], int] = {}
+        self.covering: dict[tuple[str, str], list[str]] = {}
+        self.caps: dict[str, int | None] = {}
+        self.filters_of = {t["code"]: set(type_filters(t)) for t in types}
+        self.cache = FlowCache()
+        for row in covering:
+            item = (row["county"], row["instrument_type"])
+            self.items_by_county[row["county"]].append(item)
+            self.loads[item] = row["load"]
+            if row["standards"]:
+                self.covering[item] = sorted(s["id"] for s in row["standards"])
+            for s in row["standards"]:
+                cap = s["capacity"]
+                self.caps[s["id"]] = None if cap is None else cap * row["load_scale"]
+
+    def rate(self, counties: list[str], flt: str) -> float | None:
+        items = [i for c in counties for i in self.items_by_county.get(c, ()) if flt in self.filters_of[i[1]]]
+        load = sum(self.loads[i] for i in items)
+        if not load:
+            return None
+        covered = {i: self.loads[i] for i in items if i in self.covering}
+        return item_flow(covered, self.covering, self.caps, self.cache) / load
+
+
+def _figures(row: dict | None, flows: _Flows, counties: list[str], flt: str) -> Figures:
+    if row is None:
+        return Figures(items=0, covered_items=0, coverage=None, instruments=0, covered_instruments=0,
+                       weighted_coverage=None, annual_load=0.0, capacity_rate=None)
+    return Figures(items=row["items"], covered_items=row["covered_items"], coverage=row["coverage"],
+                   instruments=row["instruments"], covered_instruments=row["covered_instruments"],
+                   weighted_coverage=row["weighted_coverage"], annual_load=row["annual_load"],
+                   capacity_rate=flows.rate(counties, flt))
+
+
+def _gap(row: dict) -> Gap:
+    standards = [StandardProblem(standard=s["standard"], institution=s["institution"], problem=s["problem"],
+                                 breaks=sorted((Break(**{**b, "valid_until": _date(b["valid_until"])})
+                                                for b in s["breaks"]), key=_break_key)
+                                 if s["problem"] == "chain_broken" else [])
+                 for s in sorted(row["standards"], key=lambda s: s["standard"])]
+    return Gap(county=row["county"], county_name=row["county_name"], instrument_type=row["instrument_type"],
+               type_name=row["type_name"], count=row["count"], reason=row["reason"], standards=standards)
+
+
+def _date(value: object) -> dt.date | None:
+    return None if value is None else value.to_native() if hasattr(value, "to_native") else value  # type: ignore[return-value]
