@@ -61,11 +61,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     stages = Stages()
-    data = stages.run("synthesise (not counted)", lambda: synthesize_country(args.provinces, seed=args.seed, as_of=AS_OF))
+    data = stages.run(
+        "synthesise (not counted)", lambda: synthesize_country(args.provinces, seed=args.seed, as_of=AS_OF)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "national"
         stages.run("write CSV (not counted)", lambda: write_dataset(data, folder, include_optional=True))
-        del data
         dataset = stages.run("read + validate CSV", lambda: read_dataset(folder, AS_OF))
     G = stages.run("build networkx graph", lambda: build_graph(dataset))
     ix = stages.run("compile index", lambda: compile_graph(G))
@@ -77,8 +78,10 @@ def main() -> None:
     stages.run("single points of failure", lambda: single_points_in(ix, traceable, impacts))
     stages.run("targets", lambda: evaluate_in(ix, AS_OF, G.graph["targets"], report))
     n_items = len(ix.demand)
-    print(f"\n{len(ix.regions)} regions, {len(ix.standards)} standards, {n_items} demand items, "
-          f"{len(traceable)} traceable\n")
+    print(
+        f"\n{len(ix.regions)} regions, {len(ix.standards)} standards, {n_items} demand items, "
+        f"{len(traceable)} traceable\n"
+    )
     print(stages.markdown(skip=2))
 
 

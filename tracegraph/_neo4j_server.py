@@ -297,6 +297,10 @@ def _write_conf(home: Path, bolt_port: int, http_port: int, auth: bool) -> None:
         "server.default_advertised_address=127.0.0.1",
         f"server.bolt.listen_address=127.0.0.1:{bolt_port}",
         f"server.http.listen_address=127.0.0.1:{http_port}",
+        # Advertised ports don't follow the listen ports: without these, a non-default Bolt port
+        # is still announced as 7687 in the discovery JSON and the Browser connects to the wrong one.
+        f"server.bolt.advertised_address=127.0.0.1:{bolt_port}",
+        f"server.http.advertised_address=127.0.0.1:{http_port}",
         "server.bolt.enabled=true",
         "server.http.enabled=true",
         "server.https.enabled=false",

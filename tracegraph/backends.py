@@ -20,7 +20,15 @@ from tracegraph._index import Index
 from tracegraph.algorithms._flow import FlowCache, item_flow
 from tracegraph.algorithms.chains import Break, Chain, chain_in
 from tracegraph.algorithms.coverage import CoverageReport, Figures, RegionFigures, type_filters
-from tracegraph.algorithms.gaps import Expiring, _break_key, Gap, GapReport, SinglePoint, StandardProblem
+from tracegraph.algorithms.gaps import (
+    Expiring,
+    Gap,
+    GapReport,
+    SinglePoint,
+    StandardProblem,
+    _break_key,
+    expiring_order,
+)
 from tracegraph.algorithms.targets import TargetResult
 from tracegraph.models import FILTERS, Target
 from tracegraph.store import Neo4jStore
@@ -102,7 +110,7 @@ class Neo4jBackend:
         uncovered = [_gap(r) for r in self.store.run_library("uncovered", as_of=as_of, region=region)]
         expiring = [Expiring(**{**r, "expires": _date(r["expires"]), "broken_standards": sorted(r["broken_standards"])})
                     for r in self.store.run_library("expiring", as_of=as_of, days=expiring_days)]
-        expiring.sort(key=lambda e: (e.expires, -e.lost_instruments, e.standard))
+        expiring.sort(key=expiring_order)
         points = [SinglePoint(**r) for r in self.store.run_library("single_points", as_of=as_of)]
         return GapReport(as_of=as_of, uncovered=uncovered, expiring=expiring, single_points=points)
 

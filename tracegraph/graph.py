@@ -65,19 +65,21 @@ def build_graph(dataset: Dataset) -> nx.MultiDiGraph:
         G.add_edge(I(s.institution), S(s.id), key="HOLDS")
         for code in s.verifies:
             G.add_edge(S(s.id), T(code), key="VERIFIES")
-    for link in dataset.traceability:
-        _add_link(G, link)
-    for d in dataset.demand:
-        G.add_edge(R(d.region), T(d.instrument_type), key="NEEDS", count=d.count)
+    for k, link in enumerate(dataset.traceability):
+        _add_link(G, link, k)
+    for k, d in enumerate(dataset.demand):
+        # `ord` keeps the template's row order: adjacency order is not insertion order.
+        G.add_edge(R(d.region), T(d.instrument_type), key="NEEDS", count=d.count, ord=k)
     return G
 
 
-def _add_link(G: nx.MultiDiGraph, link: TraceLink) -> None:
+def _add_link(G: nx.MultiDiGraph, link: TraceLink, k: int) -> None:
     u, v = node_key("Standard", link.standard), node_key("Standard", link.upstream)
     old = G.get_edge_data(u, v, key="TRACES_TO")
     # Repeated rows for one link are successive calibrations: the latest expiry holds.
     if old is None or link.valid_until > old["valid_until"]:
-        G.add_edge(u, v, key="TRACES_TO", **link.model_dump(exclude={"standard", "upstream"}))
+        ord_ = k if old is None else old["ord"]
+        G.add_edge(u, v, key="TRACES_TO", **link.model_dump(exclude={"standard", "upstream"}), ord=ord_)
 
 
 def nodes_of(G: nx.MultiDiGraph, label: str) -> list[tuple[str, dict]]:
@@ -85,7 +87,9 @@ def nodes_of(G: nx.MultiDiGraph, label: str) -> list[tuple[str, dict]]:
 
 
 def edges_of(G: nx.MultiDiGraph, rel: str) -> list[tuple[str, str, dict]]:
-    return [(u, v, a) for u, v, k, a in G.edges(keys=True, data=True) if k == rel]
+    """Relationships of one type, in the template's row order where the edge keeps it."""
+    edges = [(u, v, a) for u, v, k, a in G.edges(keys=True, data=True) if k == rel]
+    return sorted(edges, key=lambda e: e[2].get("ord", 0))
 
 
 def _fields(attrs: dict, model: type) -> dict:

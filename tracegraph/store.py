@@ -142,7 +142,8 @@ class Neo4jStore:
     def __init__(self, settings: Settings | None = None, driver: Driver | None = None):
         self.settings = settings or Settings.resolve()
         auth = (self.settings.user, self.settings.password) if self.settings.password else None
-        self.driver = driver or GraphDatabase.driver(self.settings.uri, auth=auth)
+        # Planner queries legitimately name labels an empty dataset lacks: no server warnings on stderr.
+        self.driver = driver or GraphDatabase.driver(self.settings.uri, auth=auth, notifications_min_severity="OFF")
 
     def close(self) -> None:
         self.driver.close()
@@ -226,7 +227,7 @@ class Neo4jStore:
         def rows(label: str, model: type) -> list[Any]:
             return [model(**_fields(r["p"], model)) for r in self.read(_NODE_READ[label], v=v)]
 
-        links = [TraceLink(standard=r["a"], upstream=r["b"], **_fields(r["p"], TraceLink))
+        links = [TraceLink(**{**_fields(r["p"], TraceLink), "standard": r["a"], "upstream": r["b"]})
                  for r in self.read(_REL_READ["TRACES_TO"], v=v)]
         demand = [Demand(region=r["a"], instrument_type=r["b"], count=r["p"]["count"])
                   for r in self.read(_REL_READ["NEEDS"], v=v)]
@@ -244,7 +245,8 @@ class Neo4jStore:
 
 
 def _fields(props: dict[str, Any], model: type) -> dict[str, Any]:
-    return {f: _native(props.get(f)) for f in model.model_fields if f in props}
+    # Neo4j stores no nulls: a missing property is a blank cell.
+    return {f: _native(props.get(f)) for f in model.model_fields}
 
 
 def _native(value: Any) -> Any:
@@ -272,7 +274,7 @@ def _batches(G: nx.MultiDiGraph, dataset: Dataset, version: int) -> Iterator[tup
                 for k, item in enumerate(items)]
         yield from _chunks(_NODE_WRITE[label], rows)
     for rel in _REL_WRITE:
-        rows = [{"a": f"{version}:{node_id(u)}", "b": f"{version}:{node_id(w)}", "props": {**_props(a), "ord": k}}
+        rows = [{"a": f"{version}:{node_id(u)}", "b": f"{version}:{node_id(w)}", "props": {"ord": k, **_props(a)}}
                 for k, (u, w, a) in enumerate(edges_of(G, rel))]
         yield from _chunks(_REL_WRITE[rel], rows)
 

@@ -12,8 +12,9 @@
   strictly higher level by an institution of an ancestor region, province standards to the
   national primaries — so the graph is acyclic by construction;
 - certificate expiries spread around ``as_of`` (~4 % expired, ~8 % expiring within 180 days),
-  link expiries (~3 % expired), ~1 % suspended, ~0.5 % retired, capacities sized from local
-  demand, renewal costs;
+  link expiries (~3 % expired), ~1 % suspended, ~0.5 % retired, renewal costs, and
+  capacities sized to each set's planned share of the demand it serves (so ``capacity_rate``
+  falls below 1 where sets are missing or broken);
 - demand per county for most instrument types, with realistic gaps;
 - optionally the planning tables: candidates (catalogue) and illustrative targets.
 
@@ -49,7 +50,7 @@ EXPIRING_SHARE = 0.08  # certificate expires within 180 days of as_of
 LINK_EXPIRED_SHARE = 0.03
 SUSPENDED_SHARE = 0.01
 RETIRED_SHARE = 0.005
-REDUNDANT_LINK_SHARE = 0.15  # a second upstream for redundancy
+REDUNDANT_LINK_SHARE = 0.25  # a second upstream for redundancy
 ZERO_COUNT_SHARE = 0.03  # demand rows that exist but count 0
 UPSTREAM_PRESENT = 0.97  # chance the province holds an upstream kind needed below it
 RENEWAL_COST_SHARE = 0.6
@@ -64,7 +65,8 @@ _RENEWAL_COST = {"county": (0.5, 3.0), "city": (1.0, 5.0), "province": (2.0, 8.0
 #: GB/T 2260 province prefixes in code order (31 mainland provinces first).
 _REAL_PREFIXES = ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
                   "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65")
-_PROVINCE_ABBR = dict(zip(_REAL_PREFIXES, "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川黔滇藏陕甘青宁新", strict=True))
+_PROVINCE_ABBR = dict(zip(_REAL_PREFIXES, "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川黔滇藏陕甘青宁新",
+                          strict=True))
 
 
 @dataclass(frozen=True)
@@ -177,15 +179,18 @@ class _Generator:
         self.demand: list[Demand] = []
         self.load: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.demanded: dict[str, set[str]] = defaultdict(set)  # province → types with demand (lookup only)
+        # A county has type t with probability prevalence(t) ** g, g chosen so that a county has
+        # about `demand_types` types: types of prevalence 1 (single-phase electricity meters, small
+        # water meters, price scales, fuel dispensers, …) are in every county.
+        g = _exponent([t.prevalence for t in types], self.sizes.demand_types)
+        presence = [t.prevalence ** g for t in types]
         for r in self.regions:
             if r.level != "county":
                 continue
             size = min(3.0, max(0.25, rng.lognormvariate(0.0, 0.45)))  # population relative to ~500,000
-            n = min(len(types), max(10, round(self.sizes.demand_types * rng.uniform(0.88, 1.08))))
-            # Weighted sampling without replacement (Efraimidis–Spirakis): common types come first.
-            keys = sorted(((rng.random() ** (1.0 / t.prevalence), i) for i, t in enumerate(types)), reverse=True)
-            for i in sorted(i for _, i in keys[:n]):
-                t = types[i]
+            for t, p in zip(types, presence, strict=True):
+                if rng.random() >= p:
+                    continue
                 zero = rng.random() < ZERO_COUNT_SHARE
                 count = 0 if zero else max(1, round(t.typical_count * size * rng.lognormvariate(0.0, 0.4)))
                 self.demand.append(Demand(region=r.code, instrument_type=t.code, count=count))
@@ -208,22 +213,32 @@ class _Generator:
             if k.key in forced:
                 if forced[k.key]:
                     chosen.append(k)
-            elif k.prevalence.get(level, 0) > 0 and (only is None or k.key in only) and rng.random() < k.prevalence[level] * _PRESENCE[level]:
+                continue
+            p = k.prevalence.get(level, 0) * _PRESENCE[level]
+            if p > 0 and (only is None or k.key in only) and rng.random() < p:
                 chosen.append(k)
-        if n is None:
-            return [(k, 2 if rng.random() < 0.15 else 1) for k in chosen]
+        if n is None:  # upstream kinds often come in two sets, so one expiry does not cut a whole chain
+            return [(k, 2 if rng.random() < (0.8 if k.key in forced else 0.15) else 1) for k in chosen]
         if len(chosen) > n:
-            ranked = sorted(chosen, key=lambda k: -(k.prevalence.get(level, 0) + (k.key in forced) + 0.2 * rng.random()))
+            ranked = sorted(chosen, key=lambda k: -(k.prevalence.get(level, 0) + (k.key in forced)
+                                                    + 0.2 * rng.random()))
             keep = {k.key for k in ranked[:n]}
             chosen = [k for k in chosen if k.key in keep]
         sets = {k.key: 1 for k in chosen}
-        if chosen and n > len(chosen):
-            weights = [3 if k.capacity_per_year else 1 for k in chosen]
-            for k in rng.choices(chosen, weights, k=n - len(chosen)):
-                sets[k.key] += 1
+        # More sets of the same kind (other ranges, or more benches) up to the target size:
+        # upstream and high-volume kinds often come in several sets, specialised ones rarely.
+        room = [k for k in chosen if _max_sets(k) > 1]
+        for _ in range(n - len(chosen)):
+            if not room:
+                break
+            k = rng.choices(room, [_set_weight(k) for k in room])[0]
+            sets[k.key] += 1
+            if sets[k.key] >= _max_sets(k):
+                room.remove(k)
         return [(k, sets[k.key]) for k in chosen]
 
-    def _profile(self, rng: random.Random, profile: tuple[tuple[str, int], ...], n: int) -> list[tuple[cat.StandardKind, int]]:
+    def _profile(self, rng: random.Random, profile: tuple[tuple[str, int], ...],
+                 n: int) -> list[tuple[cat.StandardKind, int]]:
         kinds = [cat.KINDS_BY_KEY[key] for key, _ in profile][:n]
         sets = {k.key: 1 for k in kinds}
         if n > len(kinds):
@@ -388,7 +403,8 @@ class _Generator:
             province = self.province_of(s.institution.region)
             counters[province] += 1
             word = "社量标" if s.institution.kind == "legal" else "量标"
-            certificate = f"[{expiry.year - CERTIFICATE_YEARS}]{self._abbr(province)}{word}证字第{counters[province]:04d}号"
+            year = expiry.year - CERTIFICATE_YEARS
+            certificate = f"[{year}]{self._abbr(province)}{word}证字第{counters[province]:04d}号"
             cost = None
             if rng.random() < RENEWAL_COST_SHARE:
                 low, high = _RENEWAL_COST[s.institution.level]
@@ -440,6 +456,29 @@ class _Generator:
                        standards=standards, traceability=self.links, demand=self.demand,
                        candidates=cat.candidates() if with_planning else [],
                        targets=self.targets() if with_planning else [])
+
+
+_UPSTREAM_KINDS = frozenset(k.upstream for k in cat.KINDS)
+
+
+def _set_weight(kind: cat.StandardKind) -> int:
+    return 3 if kind.capacity_per_year or kind.key in _UPSTREAM_KINDS else 1
+
+
+def _max_sets(kind: cat.StandardKind) -> int:
+    return 8 if _set_weight(kind) > 1 else 3
+
+
+def _exponent(prevalences: list[float], n: float) -> float:
+    """g such that sum(p ** g) = n (bisection; sum falls as g grows)."""
+    low, high = 0.01, 50.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if sum(p ** mid for p in prevalences) > n:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
 
 
 def _round2(x: float) -> int:

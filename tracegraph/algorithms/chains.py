@@ -124,8 +124,8 @@ def chain_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str] | Non
     seen = _upstream_closure(ix, standard)
     nodes = [_chain_node(ix, s, as_of, traceable) for s in seen]
     links = [
-        ChainLink(standard=s, upstream=u, valid_until=until, valid=until >= as_of)
-        for s in seen for u, until in ix.upstream.get(s, {}).items()
+        ChainLink(standard=s, upstream=u, valid_until=ix.upstream[s][u], valid=ix.upstream[s][u] >= as_of)
+        for s in seen for u in sorted(ix.upstream.get(s, {}))
     ]
     return Chain(standard=standard, as_of=as_of, traceable=standard in traceable, nodes=nodes, links=links,
                  paths=_paths(ix, standard), breaks=breaks_in(ix, standard, as_of, traceable))
@@ -137,9 +137,10 @@ def chain(G: nx.MultiDiGraph, standard: str, as_of: dt.date) -> Chain:
 
 
 def _upstream_closure(ix: Index, standard: str) -> list[str]:
+    # Upstreams in id order: the same chain reads the same whichever backend built the index.
     seen, queue = {standard: None}, deque([standard])
     while queue:
-        for u in ix.upstream.get(queue.popleft(), {}):
+        for u in sorted(ix.upstream.get(queue.popleft(), {})):
             if u not in seen:
                 seen[u] = None
                 queue.append(u)
@@ -163,7 +164,7 @@ def _paths(ix: Index, standard: str) -> list[list[str]]:
     stack: list[list[str]] = [[standard]]
     while stack and len(paths) < MAX_PATHS:
         path = stack.pop()
-        ups = [u for u in ix.upstream.get(path[-1], {}) if u not in path]
+        ups = [u for u in sorted(ix.upstream.get(path[-1], {})) if u not in path]
         if not ups or ix.standards[path[-1]]["primary"]:
             paths.append(path)
         stack.extend([*path, u] for u in reversed(ups))

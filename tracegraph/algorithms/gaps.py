@@ -120,8 +120,13 @@ def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impac
             if as_of <= until <= horizon:
                 node = link_node(s, u) if s in traceable and u in traceable else None
                 out.append(_expiring(ix, "link", s, u, until, as_of, impacts, node))
-    out.sort(key=lambda e: (e.expires, -e.lost_instruments, e.standard))
+    out.sort(key=expiring_order)
     return out
+
+
+def expiring_order(e: Expiring) -> tuple:
+    """Soonest first, then most instruments lost: the order planners act in (and both backends print)."""
+    return (e.expires, -e.lost_instruments, e.standard, e.kind, e.upstream or "")
 
 
 def _expiring(ix: Index, kind: str, s: str, u: str | None, expires: dt.date, as_of: dt.date,
