@@ -47,3 +47,52 @@ def header(text: str) -> str:
             break
         lines.append(line.lstrip()[2:].strip())
     return "\n".join(lines)
+
+
+_PARAM_EXAMPLE = re.compile(r"^//\s*:param\s+(\w+)\s*=>\s*(.+?)\s*;?\s*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def query_text(name_or_text: str) -> str:
+    """A library name (``coverage``), a path to a .cypher file, or the query itself."""
+    if re.fullmatch(r"[\w-]+", name_or_text) and name_or_text in library():
+        return read_file(name_or_text)
+    path = Path(name_or_text)
+    if path.suffix == ".cypher" and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return name_or_text
+
+
+def example_types(text: str) -> dict[str, str]:
+    """Parameter → 'date' | 'int' | 'float' | 'string', read off the header's `:param` examples."""
+    kinds = {}
+    for line in text.splitlines():
+        match = _PARAM_EXAMPLE.match(line.strip())
+        if match:
+            name, expr = match.groups()
+            kinds[name] = ("date" if expr.startswith("date(") else "int" if re.fullmatch(r"-?\d+", expr)
+                           else "float" if re.fullmatch(r"-?\d+\.\d*", expr) else "string")
+    return kinds
+
+
+def parse_params(pairs: list[str], text: str) -> dict[str, object]:
+    """``k=v`` pairs typed like the query's :param examples (dates as dates, counts as integers);
+    ``k:=JSON`` passes a JSON value as is; ``null`` is null. Unknown keys stay strings, or dates
+    when they look like one. Every parameter the query uses and nobody gave is null."""
+    import datetime as dt
+    import json
+
+    kinds = example_types(text)
+    params: dict[str, object] = dict.fromkeys(parameters(text))
+    for pair in pairs:
+        if ":=" in pair:
+            key, raw = pair.split(":=", 1)
+            params[key.strip()] = json.loads(raw)
+            continue
+        if "=" not in pair:
+            raise ValueError(f"--param {pair!r}: write key=value")
+        key, raw = (x.strip() for x in pair.split("=", 1))
+        kind = kinds.get(key) or ("date" if _ISO_DATE.match(raw) else "string")
+        params[key] = (None if raw == "null" else dt.date.fromisoformat(raw) if kind == "date"
+                       else int(raw) if kind == "int" else float(raw) if kind == "float" else raw)
+    return params

@@ -54,12 +54,13 @@ class Index:
         return under
 
     def subtree(self, code: str) -> list[str]:
-        out, stack = [], [code]
+        """The region and everything below it, in dataset order."""
+        found, stack = set(), [code]
         while stack:
             r = stack.pop()
-            out.append(r)
+            found.add(r)
             stack.extend(self.children.get(r, ()))
-        return out
+        return [r for r in self.regions if r in found]
 
     # --- reach ---------------------------------------------------------------------
     @cached_property

@@ -151,12 +151,12 @@ class _Tree:
     def subtree(self, code: str) -> list[str]:
         if code not in self.name:
             raise KeyError(f"unknown region code: {code}")
-        out, stack = [], [code]
+        found, stack = set(), [code]
         while stack:
             r = stack.pop()
-            out.append(r)
+            found.add(r)
             stack.extend(self.children.get(r, ()))
-        return out
+        return [r for r in self.name if r in found]  # dataset order, as the networkx backend
 
     def counties(self, code: str) -> list[str]:
         return [r for r in self.subtree(code) if self.level[r] == "county"]

@@ -21,7 +21,7 @@ from tracegraph import algorithms as alg
 from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.graph import build_graph
 from tracegraph.i18n import Lang, t
-from tracegraph.models import Dataset
+from tracegraph.models import Dataset, Target
 from tracegraph.validation import Report, validate
 
 app = typer.Typer(help="tracegraph: traceability graph and measurement-standard planner (量传溯源体系规划)",
@@ -109,6 +109,47 @@ def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     writer.writerows(rows)
 
 
+Neo4jFlag = Annotated[bool, typer.Option("--neo4j", help="read from the Neo4j server instead of a dataset file")]
+UriOpt = Annotated[str | None, typer.Option("--uri", help="Neo4j URI (or TRACEGRAPH_NEO4J_URI)")]
+UserOpt = Annotated[str | None, typer.Option("--user", help="Neo4j user (or TRACEGRAPH_NEO4J_USER)")]
+PasswordOpt = Annotated[str | None, typer.Option("--password", help="prefer TRACEGRAPH_NEO4J_PASSWORD")]
+OptDatasetArg = Annotated[Path | None, typer.Argument(help="dataset (omit with --neo4j)")]
+
+
+def _store(uri: str | None, user: str | None, password: str | None) -> Any:
+    from tracegraph.store import Neo4jStore, Settings
+
+    settings = Settings.resolve(uri, user, password)
+    store = Neo4jStore(settings)
+    try:
+        store.verify()
+    except Exception as exc:  # the driver raises several types for "no server there"
+        store.close()
+        err.print(f"[red]cannot reach Neo4j at {settings.uri}: {type(exc).__name__}: {exc}[/red]\n"
+                  "Start the bundled server with `tracegraph neo4j start`, or point --uri / TRACEGRAPH_NEO4J_URI "
+                  "at yours.")
+        raise typer.Exit(3) from None
+    return store
+
+
+def _backend(dataset: Path | None, neo4j: bool, day: dt.date, lang: Lang, uri: str | None = None,
+             user: str | None = None, password: str | None = None) -> Any:
+    """The networkx backend over a dataset file, or the Neo4j backend over a server."""
+    from tracegraph.backends import Neo4jBackend, NetworkxBackend
+
+    if neo4j:
+        return Neo4jBackend(_store(uri, user, password))
+    if dataset is None:
+        err.print("[red]give a DATASET, or --neo4j to read the Neo4j server[/red]")
+        raise typer.Exit(2)
+    return NetworkxBackend(build_graph(_load(dataset, day, lang)))
+
+
+def _fail_unknown(exc: KeyError) -> None:
+    err.print(f"[red]{exc.args[0]}[/red]")
+    raise typer.Exit(2) from None
+
+
 @app.command("validate")
 def validate_cmd(dataset: DatasetArg, as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
     """Check a dataset against the template; exit 0 when valid (warnings allowed), 1 when not."""
@@ -130,17 +171,18 @@ def _progress(label: str) -> Progress:
 
 
 @app.command("coverage")
-def coverage_cmd(dataset: DatasetArg, as_of: AsOf = None, region: Annotated[str | None, typer.Option(
-        help="only this region and its subtree")] = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+def coverage_cmd(dataset: OptDatasetArg = None, as_of: AsOf = None, region: Annotated[str | None, typer.Option(
+        help="only this region and its subtree")] = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh",
+        neo4j: Neo4jFlag = False, uri: UriOpt = None, user: UserOpt = None, password: PasswordOpt = None) -> None:
     """Coverage figures of every region and filter (JSON exactly as spec/figures.md)."""
     day, lg = _date(as_of), _lang(lang)
-    G = build_graph(_load(dataset, day, lg))
-    if region is not None and f"Region:{region}" not in G:
-        err.print(f"[red]unknown region code: {region}[/red]")
-        raise typer.Exit(2)
+    backend = _backend(dataset, neo4j, day, lg, uri, user, password)
     with _progress(t("computing", lg)) as bar:
-        task = bar.add_task("", total=None)
-        report = alg.coverage(G, day, region=region, progress=lambda k, n: bar.update(task, completed=k, total=n))
+        bar.add_task("", total=None)
+        try:
+            report = backend.coverage(day, region)
+        except KeyError as exc:
+            _fail_unknown(exc)
     if fmt == Fmt.json:
         _dump(report.to_contract())
     elif fmt == Fmt.csv:
@@ -171,16 +213,20 @@ def _coverage_table(report: alg.CoverageReport, lang: Lang) -> None:
 
 
 @app.command("chain")
-def chain_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help="standard id")],
-              as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+def chain_cmd(first: Annotated[str, typer.Argument(metavar="[DATASET] STANDARD_ID", help="dataset, then standard id")],
+              second: Annotated[str | None, typer.Argument(hidden=True)] = None, as_of: AsOf = None,
+              fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh", neo4j: Neo4jFlag = False, uri: UriOpt = None,
+              user: UserOpt = None, password: PasswordOpt = None) -> None:
     """The chain of a standard up to the primary standards, with each break point marked."""
     day, lg = _date(as_of), _lang(lang)
-    G = build_graph(_load(dataset, day, lg))
+    dataset, standard = (None, first) if neo4j else (Path(first), second)
+    if standard is None:
+        err.print("[red]give the DATASET and the STANDARD_ID[/red]")
+        raise typer.Exit(2)
     try:
-        result = alg.chain(G, standard, day)
+        result = _backend(dataset, neo4j, day, lg, uri, user, password).chain(standard, day)
     except KeyError as exc:
-        err.print(f"[red]{exc.args[0]}[/red]")
-        raise typer.Exit(2) from None
+        _fail_unknown(exc)
     if fmt == Fmt.json:
         _dump(result.model_dump(mode="json"))
         return
@@ -205,14 +251,17 @@ def _node_text(node: alg.chains.ChainNode, lang: Lang) -> str:
 
 
 @app.command("gaps")
-def gaps_cmd(dataset: DatasetArg, as_of: AsOf = None,
+def gaps_cmd(dataset: OptDatasetArg = None, as_of: AsOf = None,
              expiring_days: Annotated[int, typer.Option("--expiring-days", min=0)] = 180,
              region: Annotated[str | None, typer.Option(help="uncovered items of this region only")] = None,
-             fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+             fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh", neo4j: Neo4jFlag = False, uri: UriOpt = None,
+             user: UserOpt = None, password: PasswordOpt = None) -> None:
     """Uncovered items with reasons, certificates expiring soon, single points of failure."""
     day, lg = _date(as_of), _lang(lang)
-    G = build_graph(_load(dataset, day, lg))
-    report = alg.gaps(G, day, expiring_days, region)
+    backend = _backend(dataset, neo4j, day, lg, uri, user, password)
+    with _progress(t("computing", lg)) as bar:
+        bar.add_task("", total=None)
+        report = backend.gaps(day, expiring_days, region)
     if fmt == Fmt.json:
         _dump(report.model_dump(mode="json"))
     elif fmt == Fmt.csv:
@@ -276,14 +325,23 @@ def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help
 
 
 @app.command("targets")
-def targets_cmd(dataset: DatasetArg, targets: Annotated[Path | None, typer.Option(
+def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, typer.Option(
         help="targets CSV (default: the dataset's own targets table)")] = None,
-        as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh") -> None:
+        as_of: AsOf = None, fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh", neo4j: Neo4jFlag = False,
+        uri: UriOpt = None, user: UserOpt = None, password: PasswordOpt = None) -> None:
     """Plan targets against the figures, standards counted per level included."""
     day, lg = _date(as_of), _lang(lang)
-    data = _load(dataset, day, lg, targets)
-    G = build_graph(data)
-    results = alg.evaluate_targets(G, day)
+    if neo4j:
+        rows = _targets_file(targets, lg) if targets else None
+        try:
+            results = _backend(None, True, day, lg, uri, user, password).targets(day, rows)
+        except KeyError as exc:
+            _fail_unknown(exc)
+    else:
+        if dataset is None:
+            err.print("[red]give a DATASET, or --neo4j to read the Neo4j server[/red]")
+            raise typer.Exit(2)
+        results = alg.evaluate_targets(build_graph(_load(dataset, day, lg, targets)), day)
     if fmt == Fmt.json:
         _dump({"as_of": day.isoformat(), "targets": [r.model_dump(mode="json") for r in results]})
         return
@@ -302,6 +360,20 @@ def targets_cmd(dataset: DatasetArg, targets: Annotated[Path | None, typer.Optio
     out.print(table)
 
 
+def _targets_file(path: Path, lang: Lang) -> list:
+    from tracegraph.validation import parse_table
+
+    try:
+        rows, report = parse_table(read_table_file(path, "targets"), Target)
+    except UnreadableDataset as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if not report.ok:
+        _print_report(report, lang, err)
+        raise typer.Exit(1)
+    return rows
+
+
 @app.command("template")
 def template_cmd(out_dir: Annotated[Path, typer.Argument(help="folder for the blank template")]) -> None:
     """Write the blank import template (CSV and xlsx, English and Chinese headers)."""
@@ -312,13 +384,97 @@ def template_cmd(out_dir: Annotated[Path, typer.Argument(help="folder for the bl
 
 
 @app.command("export")
-def export_cmd(dataset: DatasetArg, target: Annotated[Path, typer.Argument(help="folder, .xlsx or .json")],
-               lang: LangOpt = "en") -> None:
-    """Convert a dataset between CSV folder, xlsx and JSON (validated first)."""
+def export_cmd(first: Annotated[Path, typer.Argument(metavar="[DATASET] OUT", help="dataset, then the output")],
+               second: Annotated[Path | None, typer.Argument(hidden=True)] = None, lang: LangOpt = "en",
+               neo4j: Neo4jFlag = False, uri: UriOpt = None, user: UserOpt = None,
+               password: PasswordOpt = None) -> None:
+    """Write a dataset (or, with --neo4j, the server's current one) as a CSV folder, .xlsx or .json."""
     from tracegraph.io import write_dataset
 
-    data = _load(dataset, dt.date.today(), _lang(lang))
+    if neo4j:
+        store = _store(uri, user, password)
+        try:
+            data, target = store.read_dataset(), first
+        except LookupError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        finally:
+            store.close()
+    elif second is None:
+        err.print("[red]give the DATASET and the OUT path[/red]")
+        raise typer.Exit(2)
+    else:
+        data, target = _load(first, dt.date.today(), _lang(lang)), second
     out.print(str(write_dataset(data, target, lang=_lang(lang), include_optional=True)))
+
+
+@app.command("load")
+def load_cmd(dataset: DatasetArg, replace: Annotated[bool, typer.Option(
+        help="write again even if the server already holds this exact dataset")] = False,
+        as_of: AsOf = None, lang: LangOpt = "zh", uri: UriOpt = None, user: UserOpt = None,
+        password: PasswordOpt = None) -> None:
+    """Validate, then load a dataset into Neo4j as a new version (atomic switch; idempotent)."""
+    lg = _lang(lang)
+    data = _load(dataset, _date(as_of), lg)
+    store = _store(uri, user, password)
+    try:
+        with _progress("loading") as bar:
+            task = bar.add_task("", total=None)
+            result = store.load(data, replace=replace, source=str(dataset),
+                                progress=lambda k, n: bar.update(task, completed=k, total=n))
+    finally:
+        store.close()
+    out.print(f"{result.message}: {result.nodes} nodes, {result.relationships} relationships")
+
+
+@app.command("cypher")
+def cypher_cmd(query: Annotated[str, typer.Argument(help="a cypher/ query name, a .cypher file, or query text")],
+               param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v (k:=JSON for JSON values)")]
+               = None, fmt: FmtOpt = Fmt.table, uri: UriOpt = None, user: UserOpt = None,
+               password: PasswordOpt = None) -> None:
+    """Run a planner's query read-only: any write is refused and leaves the database unchanged."""
+    from tracegraph import _cypher
+    from tracegraph.store import WriteRefused, run_read_only
+
+    text = _cypher.query_text(query)
+    params = _cypher.parse_params(param or [], text)
+    store = _store(uri, user, password)
+    try:
+        keys, rows = run_read_only(store, _cypher.code_lines(text), params)
+    except WriteRefused as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    except Exception as exc:  # a Cypher syntax or type error from the server: show it plainly
+        err.print(f"[red]{type(exc).__name__}: {getattr(exc, 'message', None) or exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    _print_rows(keys, rows, fmt)
+
+
+def _print_rows(keys: list[str], rows: list[dict], fmt: Fmt) -> None:
+    if fmt == Fmt.json:
+        _dump(rows)
+    elif fmt == Fmt.csv:
+        _write_csv(keys, ([r[k] for k in keys] for r in rows))
+    else:
+        table = Table(*keys)
+        for r in rows:
+            table.add_row(*(json.dumps(r[k], ensure_ascii=False, default=str) if isinstance(r[k], (list, dict))
+                            else str(r[k]) for k in keys))
+        out.print(table)
+
+
+@app.command("neo4j", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def neo4j_cmd(ctx: typer.Context, command: Annotated[str, typer.Argument(help="install | start | stop | status")]
+              ) -> None:
+    """The bundled Neo4j Community server (fetched from Maven Central into .neo4j/): start, stop, status.
+
+    Extra options (--auth/--no-auth, --set-password, --bolt-port, --http-port) go to the server script.
+    """
+    from tracegraph._neo4j_server import main as server_main
+
+    raise typer.Exit(server_main([command, *ctx.args]))
 
 
 @app.command("synth")

@@ -103,6 +103,14 @@ def validate(raw: RawDataset, as_of: dt.date | None = None) -> tuple[Dataset | N
     return dataset, report
 
 
+def parse_table(table: RawTable, model: type[Row]) -> tuple[list[Row], Report]:
+    """One table on its own (e.g. a plan's targets file), checked cell by cell and for repeated keys."""
+    report, parsed = Report(), _Parsed()
+    _parse_table(model, table, parsed, report)
+    _unique(parsed, model.table, report)
+    return [row for _, row in parsed.rows[model.table]], report
+
+
 def _header_lookup(model: type[Row]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for field, zh in model.columns().items():

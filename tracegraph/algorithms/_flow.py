@@ -83,6 +83,9 @@ def _component_flow(items: list[object], loads: Mapping[object, int], covering: 
     if len(items) == 1 or len(standards) == 1 or supply <= min(caps[s] for s in standards):  # type: ignore[type-var]
         # One side is a single node, or every standard alone could take all: no bottleneck inside.
         return min(supply, capacity)
+    nested = _nested_flow(items, loads, covering, caps)
+    if nested is not None:
+        return nested
     if supply <= _INT32_MAX and capacity <= _INT32_MAX:
         return _scipy_flow(items, standards, loads, covering, caps)
     return _networkx_flow(items, standards, loads, covering, caps)
@@ -115,3 +118,44 @@ def _networkx_flow(items: list[object], standards: list[str], loads: Mapping[obj
     for s in standards:
         G.add_edge(("s", s), "sink", capacity=caps[s])
     return int(nx.maximum_flow_value(G, "source", "sink"))
+
+
+def _nested_flow(items: list[object], loads: Mapping[object, int], covering: Mapping[object, Sequence[str]],
+                 caps: Mapping[str, int | None]) -> int | None:
+    """Exact flow when the standards' item sets are nested (laminar), else None.
+
+    Reach is hierarchical (county ⊂ city ⊂ province), so a standard's items are usually a
+    subset of any wider standard's items that shares one. Then the network is a tree — item →
+    its narrowest set → each wider set → … — and filling the narrowest sets first, passing the
+    overflow up, is a maximum flow. ``serves`` lists that cut across the hierarchy break the
+    nesting; those components go to the general solver.
+    """
+    members: dict[str, set[object]] = {}
+    for item in items:
+        for s in covering[item]:
+            members.setdefault(s, set()).add(item)
+    pool_cap: dict[frozenset, int] = {}
+    for s, its in members.items():
+        key = frozenset(its)
+        pool_cap[key] = pool_cap.get(key, 0) + caps[s]  # type: ignore[operator] - bounded by construction
+    parent: dict[frozenset, frozenset | None] = {}
+    narrowest: dict[object, frozenset] = {}
+    for item in items:
+        chain = sorted({frozenset(members[s]) for s in covering[item]}, key=len)
+        for small, big in zip(chain, chain[1:], strict=False):
+            if not small < big or parent.get(small, big) != big:
+                return None  # two sets overlap without nesting, or a set has two parents
+            parent[small] = big
+        parent.setdefault(chain[-1], None)
+        narrowest[item] = chain[0]
+    excess = dict.fromkeys(pool_cap, 0)
+    for item in items:
+        excess[narrowest[item]] += loads[item]
+    flow = 0
+    for pool in sorted(pool_cap, key=len):
+        absorbed = min(pool_cap[pool], excess[pool])
+        flow += absorbed
+        up = parent[pool]
+        if up is not None:
+            excess[up] += excess[pool] - absorbed
+    return flow

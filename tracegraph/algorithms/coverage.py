@@ -76,6 +76,16 @@ def covering_standards(G: nx.MultiDiGraph, as_of: dt.date) -> dict[Item, list[st
     return covering_in(ix, traceable_in(ix, as_of))
 
 
+class _Tally:
+    """Sums of one county and filter; regions add their counties' tallies."""
+
+    __slots__ = ("bounded", "covered", "covered_instruments", "free_flow", "instruments", "items", "load")
+
+    def __init__(self) -> None:
+        self.items = self.covered = self.instruments = self.covered_instruments = self.load = self.free_flow = 0
+        self.bounded: list[Item] = []  # covered only by standards of bounded capacity: they need the max-flow
+
+
 class _Calculator:
     """Figures for any set of counties and a filter, sharing one covering map and flow cache."""
 
@@ -84,21 +94,46 @@ class _Calculator:
         scale = ix.load_scale
         self.caps = {s: (None if a.get("capacity_per_year") is None else a["capacity_per_year"] * scale)
                      for s, a in ix.standards.items()}
-        self.filters_of = {t: set(type_filters(a)) for t, a in ix.types.items()}
         self.loads = {item: ix.scaled_load(item) for item in ix.demand}
+        self.tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+        filters_of = {t: type_filters(a) for t, a in ix.types.items()}
+        for item, count in ix.demand.items():
+            for flt in filters_of[item[1]]:
+                self._add(self.tallies[(item[0], flt)], item, count)
+
+    def _add(self, tally: _Tally, item: Item, count: int) -> None:
+        load = self.loads[item]
+        tally.items += 1
+        tally.instruments += count
+        tally.load += load
+        standards = self.covering.get(item)
+        if standards:
+            tally.covered += 1
+            tally.covered_instruments += count
+            if any(self.caps[s] is None for s in standards):
+                tally.free_flow += load  # an unbounded standard absorbs the whole load
+            else:
+                tally.bounded.append(item)
 
     def figures(self, counties: Iterable[str], flt: str) -> Figures:
-        items = [i for c in counties for i in self.ix.items_by_county.get(c, ()) if flt in self.filters_of[i[1]]]
-        covered = [i for i in items if i in self.covering]
-        instruments = sum(self.ix.demand[i] for i in items)
-        covered_instruments = sum(self.ix.demand[i] for i in covered)
-        load = sum(self.loads[i] for i in items)
-        flow = item_flow({i: self.loads[i] for i in covered}, self.covering, self.caps, self.cache) if load else 0
+        total = _Tally()
+        for c in counties:
+            part = self.tallies.get((c, flt))
+            if part is not None:
+                total.items += part.items
+                total.covered += part.covered
+                total.instruments += part.instruments
+                total.covered_instruments += part.covered_instruments
+                total.load += part.load
+                total.free_flow += part.free_flow
+                total.bounded.extend(part.bounded)
+        flow = total.free_flow + item_flow({i: self.loads[i] for i in total.bounded}, self.covering, self.caps,
+                                           self.cache)
         return Figures(
-            items=len(items), covered_items=len(covered), coverage=_rate(len(covered), len(items)),
-            instruments=instruments, covered_instruments=covered_instruments,
-            weighted_coverage=_rate(covered_instruments, instruments),
-            annual_load=load / self.ix.load_scale, capacity_rate=_rate(flow, load),
+            items=total.items, covered_items=total.covered, coverage=_rate(total.covered, total.items),
+            instruments=total.instruments, covered_instruments=total.covered_instruments,
+            weighted_coverage=_rate(total.covered_instruments, total.instruments),
+            annual_load=total.load / self.ix.load_scale, capacity_rate=_rate(flow, total.load),
         )
 
 

@@ -65,8 +65,9 @@ class GapReport(BaseModel):
     single_points: list[SinglePoint]
 
 
-def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[str] | None = None) -> list[Gap]:
-    covering = covering_in(ix, traceable)
+def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[str] | None = None,
+                 covering: dict | None = None) -> list[Gap]:
+    covering = covering_in(ix, traceable) if covering is None else covering
     verifiers: dict[str, list[str]] = defaultdict(list)
     for s, types in ix.verifies.items():
         for t in types:
