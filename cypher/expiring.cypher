@@ -8,45 +8,47 @@
 // :param days => 180
 MATCH (meta:TracegraphMeta {name: 'current'})
 WITH meta, $as_of + duration({days: $days}) AS horizon
-MATCH (s:Standard {v: meta.version})
-WHERE s.status = 'in_service' AND (s.primary OR s.certificate_expiry >= $as_of)
-  AND EXISTS {
-    MATCH (s) (()-[l:TRACES_TO]->(u:Standard)
-               WHERE l.valid_until >= $as_of AND u.status = 'in_service'
-                 AND (u.primary OR u.certificate_expiry >= $as_of))* (p:Standard)
-    WHERE p.primary
+// Collected in a subquery: with nothing traceable the certificates are still listed.
+CALL (meta, horizon) {
+  MATCH (s:Standard {v: meta.version})
+  WHERE s.status = 'in_service' AND (s.primary OR s.certificate_expiry >= $as_of)
+    AND EXISTS {
+      MATCH (s) (()-[l:TRACES_TO]->(u:Standard)
+                 WHERE l.valid_until >= $as_of AND u.status = 'in_service'
+                   AND (u.primary OR u.certificate_expiry >= $as_of))* (p:Standard)
+      WHERE p.primary
+    }
+  CALL (s) {
+    OPTIONAL MATCH (s)-[:TRACES_TO*1..]->(a:Standard)
+    WITH DISTINCT a
+    WHERE a IS NOT NULL AND NOT EXISTS {
+      MATCH (s) (()-[l:TRACES_TO]->(u:Standard)
+                 WHERE l.valid_until >= $as_of AND u <> a AND u.status = 'in_service'
+                   AND (u.primary OR u.certificate_expiry >= $as_of))* (p:Standard)
+      WHERE p.primary AND p <> a
+    }
+    RETURN collect(a) AS dominators
   }
-CALL (s) {
-  OPTIONAL MATCH (s)-[:TRACES_TO*1..]->(a:Standard)
-  WITH DISTINCT a
-  WHERE a IS NOT NULL AND NOT EXISTS {
-    MATCH (s) (()-[l:TRACES_TO]->(u:Standard)
-               WHERE l.valid_until >= $as_of AND u <> a AND u.status = 'in_service'
-                 AND (u.primary OR u.certificate_expiry >= $as_of))* (p:Standard)
-    WHERE p.primary AND p <> a
+  CALL (s, horizon) {
+    OPTIONAL MATCH (s)-[:TRACES_TO*0..]->(:Standard)-[k:TRACES_TO]->(:Standard)
+    WITH DISTINCT k
+    WHERE k IS NOT NULL AND $as_of <= k.valid_until <= horizon AND NOT EXISTS {
+      MATCH (s) (()-[l:TRACES_TO]->(u:Standard)
+                 WHERE l.valid_until >= $as_of AND l <> k AND u.status = 'in_service'
+                   AND (u.primary OR u.certificate_expiry >= $as_of))* (p:Standard)
+      WHERE p.primary
+    }
+    RETURN collect(k) AS link_dominators
   }
-  RETURN collect(a) AS dominators
-}
-CALL (s, horizon) {
-  OPTIONAL MATCH (s)-[:TRACES_TO*0..]->(:Standard)-[k:TRACES_TO]->(:Standard)
-  WITH DISTINCT k
-  WHERE k IS NOT NULL AND $as_of <= k.valid_until <= horizon AND NOT EXISTS {
-    MATCH (s) (()-[l:TRACES_TO]->(u:Standard)
-               WHERE l.valid_until >= $as_of AND l <> k AND u.status = 'in_service'
-                 AND (u.primary OR u.certificate_expiry >= $as_of))* (p:Standard)
-    WHERE p.primary
+  CALL (s) {
+    OPTIONAL MATCH (h:Institution)-[:HOLDS]->(s)-[:VERIFIES]->(t:InstrumentType)<-[n:NEEDS]-(c:Region)
+    WHERE n.count > 0
+      AND EXISTS { MATCH (c)-[:PART_OF*0..2]->(:Region)<-[reach:LOCATED_IN|SERVES]-(h)
+                   WHERE type(reach) = 'SERVES' OR h.level <> 'national' }
+    RETURN collect(n) AS needs
   }
-  RETURN collect(k) AS link_dominators
+  RETURN collect({s: s, doms: [s] + dominators, links: link_dominators, needs: needs}) AS entries
 }
-CALL (s) {
-  OPTIONAL MATCH (h:Institution)-[:HOLDS]->(s)-[:VERIFIES]->(t:InstrumentType)<-[n:NEEDS]-(c:Region)
-  WHERE n.count > 0
-    AND EXISTS { MATCH (c)-[:PART_OF*0..2]->(:Region)<-[reach:LOCATED_IN|SERVES]-(h)
-                 WHERE type(reach) = 'SERVES' OR h.level <> 'national' }
-  RETURN collect(n) AS needs
-}
-WITH meta, horizon,
-     collect({s: s, doms: [s] + dominators, links: link_dominators, needs: needs}) AS entries
 // What each failure takes down: x is a standard or an expiring link.
 CALL (entries) {
   UNWIND entries AS e

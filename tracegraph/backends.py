@@ -18,7 +18,7 @@ import networkx as nx
 from tracegraph import algorithms as alg
 from tracegraph._index import Index
 from tracegraph.algorithms._flow import FlowCache, item_flow
-from tracegraph.algorithms.chains import Break, Chain, chain_in
+from tracegraph.algorithms.chains import Break, Chain, break_order, chain_in
 from tracegraph.algorithms.coverage import CoverageReport, Figures, RegionFigures, type_filters
 from tracegraph.algorithms.gaps import (
     Expiring,
@@ -26,7 +26,6 @@ from tracegraph.algorithms.gaps import (
     GapReport,
     SinglePoint,
     StandardProblem,
-    _break_key,
     expiring_order,
 )
 from tracegraph.algorithms.targets import TargetResult
@@ -204,7 +203,7 @@ def _figures(row: dict | None, flows: _Flows, counties: list[str], flt: str) -> 
 def _gap(row: dict) -> Gap:
     standards = [StandardProblem(standard=s["standard"], institution=s["institution"], problem=s["problem"],
                                  breaks=sorted((Break(**{**b, "valid_until": _date(b["valid_until"])})
-                                                for b in s["breaks"]), key=_break_key)
+                                                for b in s["breaks"]), key=break_order)
                                  if s["problem"] == "chain_broken" else [])
                  for s in sorted(row["standards"], key=lambda s: s["standard"])]
     return Gap(county=row["county"], county_name=row["county_name"], instrument_type=row["instrument_type"],

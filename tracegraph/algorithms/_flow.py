@@ -8,6 +8,7 @@ the rest go to scipy's Dinic (int32) or, for numbers past int32, networkx.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 import networkx as nx
@@ -142,7 +143,7 @@ def _nested_flow(items: list[object], loads: Mapping[object, int], covering: Map
     narrowest: dict[object, frozenset] = {}
     for item in items:
         chain = sorted({frozenset(members[s]) for s in covering[item]}, key=len)
-        for small, big in zip(chain, chain[1:], strict=False):
+        for small, big in itertools.pairwise(chain):
             if not small < big or parent.get(small, big) != big:
                 return None  # two sets overlap without nesting, or a set has two parents
             parent[small] = big

@@ -200,4 +200,9 @@ def breaks_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str]) -> 
                                     valid_until=until))
             elif u not in traceable:
                 stack.append(u)
-    return breaks
+    return sorted(breaks, key=break_order)
+
+
+def break_order(b: Break) -> tuple[str, str, str]:
+    """One order for break points, whichever backend found them."""
+    return (b.kind, b.standard, b.upstream or "")

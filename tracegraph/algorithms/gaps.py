@@ -94,12 +94,8 @@ def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) ->
     invalid = _invalid_reason(ix.standards[s], as_of)
     if invalid is not None:
         return StandardProblem(standard=s, institution=ix.holder[s], problem=invalid)
-    breaks = sorted(breaks_in(ix, s, as_of, traceable), key=_break_key)
+    breaks = breaks_in(ix, s, as_of, traceable)
     return StandardProblem(standard=s, institution=ix.holder[s], problem="chain_broken", breaks=breaks)
-
-
-def _break_key(b: Break) -> tuple[str, str, str]:
-    return (b.kind, b.standard, b.upstream or "")
 
 
 def uncovered_items(G: nx.MultiDiGraph, as_of: dt.date, region: str | None = None) -> list[Gap]:
