@@ -114,8 +114,6 @@ class Index:
             out[item[0]].append(item)
         return out
 
-    def holder_serves(self, standard: str, county: str) -> bool:
-        return self.holder[standard] in self.serving.get(county, ())
 
 
 def compile_graph(G: nx.MultiDiGraph) -> Index:

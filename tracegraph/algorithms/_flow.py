@@ -20,10 +20,29 @@ _INT32_MAX = 2**31 - 1
 
 
 class FlowCache:
-    """Component flows keyed by their item set: filters and nested regions repeat components."""
+    """Component flows keyed by their item set: filters and nested regions repeat components.
 
-    def __init__(self) -> None:
+    ``group_of`` optionally maps every item to its component in the whole dataset. A region's
+    items grouped by it need no union-find per region: a group may fall apart into several
+    pieces within one region, but a flow over disconnected pieces is still their sum.
+    """
+
+    def __init__(self, group_of: Mapping[object, int] | None = None) -> None:
         self.flows: dict[frozenset, int] = {}
+        self.group_of = group_of
+
+    def groups(self, items: list[object], covering: Mapping[object, Sequence[str]]) -> list[list[object]]:
+        if self.group_of is None:
+            return _components(items, covering)
+        groups: dict[int, list[object]] = {}
+        for item in items:
+            groups.setdefault(self.group_of[item], []).append(item)
+        return list(groups.values())
+
+
+def component_index(items: list[object], covering: Mapping[object, Sequence[str]]) -> dict[object, int]:
+    """Item → number of its component (items linked through shared standards)."""
+    return {item: k for k, group in enumerate(_components(items, covering)) for item in group}
 
 
 def item_flow(
@@ -44,7 +63,7 @@ def item_flow(
             total += load  # an unbounded standard absorbs the whole load
         else:
             bounded.append(item)
-    for items in _components(bounded, covering):
+    for items in cache.groups(bounded, covering) if cache is not None else _components(bounded, covering):
         key = frozenset(items)
         if cache is not None and key in cache.flows:
             total += cache.flows[key]

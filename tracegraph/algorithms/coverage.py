@@ -10,7 +10,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from tracegraph._index import Index, Item, compile_graph
-from tracegraph.algorithms._flow import FlowCache, item_flow
+from tracegraph.algorithms._flow import FlowCache, component_index, item_flow
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.models import FILTERS
 
@@ -100,6 +100,8 @@ class _Calculator:
         for item, count in ix.demand.items():
             for flt in filters_of[item[1]]:
                 self._add(self.tallies[(item[0], flt)], item, count)
+        bounded = [i for (_, flt), tally in self.tallies.items() if flt == "all" for i in tally.bounded]
+        self.cache.group_of = component_index(bounded, covering)
 
     def _add(self, tally: _Tally, item: Item, count: int) -> None:
         load = self.loads[item]

@@ -68,23 +68,25 @@ class GapReport(BaseModel):
 def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[str] | None = None,
                  covering: dict | None = None) -> list[Gap]:
     covering = covering_in(ix, traceable) if covering is None else covering
-    verifiers: dict[str, list[str]] = defaultdict(list)
+    # Every standard (valid or not) by holder and type: a county's candidates are then a few lookups.
+    by_holder_type: dict[tuple[str, str], list[str]] = defaultdict(list)
     for s, types in ix.verifies.items():
         for t in types:
-            verifiers[t].append(s)
+            by_holder_type[(ix.holder[s], t)].append(s)
+    verified = {t for _, t in by_holder_type}
     gaps = []
     for item, count in ix.demand.items():
         county, t = item
         if item in covering or (counties is not None and county not in counties):
             continue
-        gaps.append(_gap(ix, as_of, traceable, county, t, count, verifiers.get(t, [])))
+        serving = sorted(s for inst in ix.serving.get(county, ()) for s in by_holder_type.get((inst, t), ()))
+        gaps.append(_gap(ix, as_of, traceable, county, t, count, t in verified, serving))
     return sorted(gaps, key=lambda g: (g.county, g.instrument_type))
 
 
-def _gap(ix: Index, as_of: dt.date, traceable: set[str], county: str, t: str, count: int,
-         verifiers: list[str]) -> Gap:
-    serving = sorted(s for s in verifiers if ix.holder_serves(s, county))
-    reason: GapReason = "no_standard" if not verifiers else "not_served" if not serving else "invalid"
+def _gap(ix: Index, as_of: dt.date, traceable: set[str], county: str, t: str, count: int, verified: bool,
+         serving: list[str]) -> Gap:
+    reason: GapReason = "no_standard" if not verified else "not_served" if not serving else "invalid"
     return Gap(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
                type_name=ix.types[t]["name"], count=count, reason=reason,
                standards=[_standard_problem(ix, s, as_of, traceable) for s in serving])
