@@ -43,6 +43,7 @@ from tracegraph.io import read_dataset, write_dataset
 from tracegraph.models import Dataset, Target
 
 AS_OF = "2026-01-01"
+ZAOZHUANG = Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang"
 FIGURE_KEYS = {"items", "covered_items", "coverage", "instruments", "covered_instruments", "weighted_coverage",
                "annual_load", "capacity_rate"}
 SPEC_FILTERS = {"all", "household_meter", "mandatory", "domain:trade", "domain:safety", "domain:medical",
@@ -569,3 +570,27 @@ def test_export_command(ds: Path, tmp_path: Path, target: str, lang: str) -> Non
     result = run("export", ds, tmp_path / target, "--lang", lang)
     assert result.exit_code == 0, result.output
     assert read_dataset(tmp_path / target, b.AS_OF) == tiny()
+
+
+def test_plan_json_and_request(tmp_path):
+    out = tmp_path / "req.xlsx"
+    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget", "150", "--as-of", "2026-01-01",
+                              "--format", "json", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout.strip().splitlines()[-1])
+    assert data["status"] == "optimal" and data["total_cost"] <= 150
+    assert data["after"]["covered_instruments"] >= data["before"]["covered_instruments"]
+    assert out.exists() and out.with_suffix(".md").exists()
+
+
+def test_plan_targets_mode_table():
+    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--targets", "--as-of", "2026-01-01", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "proven optimal" in res.stdout
+
+
+def test_plan_needs_exactly_one_mode():
+    assert runner.invoke(app, ["plan", str(ZAOZHUANG)]).exit_code == 2
+    assert runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget", "1", "--targets"]).exit_code == 2
+    bad_years = runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget-per-year", "1", "--years", "x:y"])
+    assert bad_years.exit_code == 2

@@ -22,6 +22,7 @@ from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.graph import build_graph
 from tracegraph.i18n import Lang, t
 from tracegraph.models import Dataset, Target
+from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
 from tracegraph.validation import Report, validate
 
 app = typer.Typer(help="tracegraph: traceability graph and measurement-standard planner (量传溯源体系规划)",
@@ -372,6 +373,96 @@ def _targets_file(path: Path, lang: Lang) -> list:
         _print_report(report, lang, err)
         raise typer.Exit(1)
     return rows
+
+
+class Method(StrEnum):
+    milp = "milp"
+    greedy = "greedy"
+
+
+@app.command("plan")
+def plan_cmd(dataset: DatasetArg,
+             budget: Annotated[float | None, typer.Option(help="budget mode: total budget (万元)")] = None,
+             targets: Annotated[bool, typer.Option("--targets", help="target mode: cheapest plan meeting every "
+                                                   "coverage-type target")] = False,
+             targets_file: Annotated[Path | None, typer.Option(help="targets CSV instead of the dataset's own")] = None,
+             years: Annotated[str | None, typer.Option(help="plan years, e.g. 2026:2030 (phased plan)")] = None,
+             budget_per_year: Annotated[float | None, typer.Option(help="budget of each plan year (万元)")] = None,
+             as_of: AsOf = None,
+             no_renewals: Annotated[bool, typer.Option("--no-renewals", help="plan builds only")] = False,
+             renewal_cost: Annotated[float, typer.Option(help="renewal cost (万元) of a standard without "
+                                                         "renewal_cost")] = DEFAULT_RENEWAL_COST,
+             method: Annotated[Method, typer.Option(help="milp (exact) or greedy (budget mode, with a bound)")]
+             = Method.milp,
+             time_limit: Annotated[float | None, typer.Option(help="seconds before the best plan found is returned")]
+             = None,
+             fmt: Annotated[Fmt, typer.Option("--format", help="table or json")] = Fmt.table,
+             out_file: Annotated[Path | None, typer.Option("--out", help="budget request .xlsx (a .md summary is "
+                                                            "written beside it)")] = None,
+             lang: LangOpt = "zh") -> None:
+    """Which standards to build or renew next: within a budget, or the cheapest plan meeting the targets."""
+    from tracegraph.planning import PlanningProblem
+    from tracegraph.planning.request import request_markdown, write_request
+
+    day, lg = _date(as_of), _lang(lang)
+    if targets == (budget is not None or (budget_per_year is not None and not targets)):
+        err.print("[red]choose one mode: --budget B (or --budget-per-year B with --years) or --targets[/red]")
+        raise typer.Exit(2)
+    ds = _load(dataset, day, lg, targets_file)
+    try:
+        problem = PlanningProblem.from_dataset(
+            ds, day, mode="targets" if targets else "budget", budget=budget, years=_years(years),
+            budget_per_year=budget_per_year, renewals=not no_renewals, renewal_cost=renewal_cost)
+        with err.status(t("solving", lg)) as status:
+            plan = problem.solve(method.value, time_limit=time_limit,
+                                 progress=lambda stage: status.update(f"{t('solving', lg)}: {stage}"))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if out_file is not None:
+        write_request(plan, out_file, lg)
+        out_file.with_suffix(".md").write_text(request_markdown(plan, lg), encoding="utf-8")
+        err.print(f"{out_file} + {out_file.with_suffix('.md')}")
+    if fmt == Fmt.json:
+        _dump(plan.to_contract())
+        return
+    _plan_tables(plan, lg)
+
+
+def _years(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        first, _, last = value.partition(":")
+        span = list(range(int(first), int(last or first) + 1))
+    except ValueError:
+        span = []
+    if not span:
+        raise typer.BadParameter(f"not a span of years: {value!r} (write 2026:2030)", param_hint="--years")
+    return span
+
+
+def _plan_tables(plan: Any, lang: Lang) -> None:
+    from tracegraph.planning.request import COLUMNS, action_row
+
+    table = _table(t("plan_title", lang, as_of=plan.as_of, status=t(plan.status, lang)), COLUMNS[:8], lang)
+    for a in plan.actions:
+        table.add_row(*(str(v) for v in action_row(a, lang)[:8]))
+    out.print(table)
+    figures = _table("", ["metric", "before", "after"], lang)
+    for key in ("coverage", "weighted_coverage", "capacity_rate", "covered_instruments"):
+        b, a = getattr(plan.before, key), getattr(plan.after, key)
+        show = str if key == "covered_instruments" else _pct
+        figures.add_row(t(key, lang), show(b), show(a))
+    out.print(figures)
+    if plan.unmet:
+        out.print(f"[red]{t('unmet_title', lang)}[/red]")
+        for m in plan.unmet:
+            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} ≥ {m.threshold}: "
+                      f"{_pct(m.best)}")
+            for r in m.reasons[:10]:
+                out.print(f"    - {r}")
+    out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.1f}")
 
 
 @app.command("template")

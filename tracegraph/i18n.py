@@ -96,6 +96,44 @@ _WORDS: dict[str, tuple[str, str]] = {
     "impact_title": ("{id} 失效的影响（截至 {as_of}）", "Impact of {id} failing as of {as_of}"),
     "targets_title": ("规划目标达成情况（截至 {as_of}）", "Plan targets as of {as_of}"),
     "computing": ("计算覆盖率", "computing coverage"),
+    # planning and the budget request
+    "build": ("新建", "build"),
+    "renew": ("复查", "renew"),
+    "build_project": ("新建{name}", "Build {name}"),
+    "renew_project": ("{name}复查", "Renew {name}"),
+    "project": ("项目名称", "Project"),
+    "builder": ("建设单位", "Institution"),
+    "cost_10k": ("投资估算(万元)", "Estimated cost (10k CNY)"),
+    "new_instruments": ("新增覆盖器具数", "New instruments covered"),
+    "new_items": ("新增覆盖项", "New items covered"),
+    "plan_targets": ("对应规划目标", "Plan targets advanced"),
+    "calibrated_by": ("溯源上级", "Calibrated by"),
+    "counties": ("覆盖县区", "Counties"),
+    "total": ("合计", "Total"),
+    "before": ("规划前", "before"),
+    "after": ("规划后", "after"),
+    "sheet_actions": ("项目清单", "Actions"),
+    "sheet_figures": ("规划前后指标", "Figures before and after"),
+    "sheet_targets": ("规划目标", "Targets"),
+    "optimal": ("已证明最优", "proven optimal"),
+    "feasible": ("可行（未证明最优）", "feasible (not proven optimal)"),
+    "infeasible": ("无解", "infeasible"),
+    "request_title": ("社会公用计量标准建设项目预算申请（规划方案）", "Budget request: public measurement standards"),
+    "request_summary": (
+        "本方案共 {n} 项，投资估算 {cost} 万元（{status}）。实施后新增覆盖在用器具 {gained} 台（件），"
+        "器具覆盖率由 {before} 提高到 {after}，量传溯源体系覆盖率由 {cov_before} 提高到 {cov_after}。",
+        "The plan has {n} actions costing {cost} (10k CNY), {status}. It brings {gained} more instruments in "
+        "use under a traceable standard: weighted coverage {before} → {after}, coverage {cov_before} → {cov_after}.",
+    ),
+    "request_gap": ("（与最优解的差距至多 {gap}）", "(at most {gap} from the optimum)"),
+    "request_note": (
+        "注：投资估算为候选目录中的示意费用；覆盖指标按《figures.md》口径由 tracegraph 计算。",
+        "Note: costs are the candidate catalogue's illustrative estimates; figures computed by tracegraph as "
+        "defined in figures.md.",
+    ),
+    "plan_title": ("规划方案（截至 {as_of}，{status}）", "Plan as of {as_of} ({status})"),
+    "unmet_title": ("无法达成的目标", "Targets no plan can meet"),
+    "solving": ("求解中", "solving"),
 }
 
 

@@ -1,0 +1,11 @@
+"""Planning: which standards to build or renew next, where, when and at what cost (spec: Planning).
+
+- :mod:`.problem` — :class:`PlanningProblem` (build from a dataset, ``solve()``) and the :class:`Plan`
+- :mod:`.request` — the budget request: an ``.xlsx`` workbook and a Markdown summary
+"""
+
+from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
+from tracegraph.planning.problem import Plan, PlannedAction, PlanningProblem, RankedAction, Unmet, YearFigures
+
+__all__ = ["DEFAULT_RENEWAL_COST", "Plan", "PlannedAction", "PlanningProblem", "RankedAction", "Unmet",
+           "YearFigures"]
