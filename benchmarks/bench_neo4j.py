@@ -44,7 +44,7 @@ def main() -> None:
     entities = G.number_of_nodes() + G.number_of_edges()
     rows = [("entities (nodes + relationships)", f"{entities:,}", "")]
     with Neo4jStore() as store:
-        result, seconds = timed(lambda: store.load(data, replace=True))
+        _, seconds = timed(lambda: store.load(data, replace=True))
         rows.append(
             ("load (validated dataset → new version)", f"{seconds:.1f} s", f"{entities / seconds:,.0f} entities/s")
         )

@@ -8,3 +8,5 @@ as_of=${AS_OF:-2026-01-01}
 .venv/bin/tracegraph validate "$dataset" --as-of "$as_of" | tail -n 1
 .venv/bin/tracegraph coverage "$dataset" --as-of "$as_of"
 .venv/bin/tracegraph targets "$dataset" --as-of "$as_of"
+# The planner: the cheapest plan meeting the targets, and a budget request for it.
+.venv/bin/tracegraph plan "$dataset" --targets --as-of "$as_of" --out build/request/budget-request.xlsx

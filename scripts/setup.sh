@@ -12,3 +12,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   touch "$stamp"
 fi
+
+# The browser test drives Debian's chromium; Chinese text needs a CJK font to show as text.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wqy\|cjk'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null; }
+  else
+    echo "note: install Debian's chromium and fonts-wqy-zenhei for the browser test (needs root)" >&2
+  fi
+fi

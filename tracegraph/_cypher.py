@@ -63,6 +63,19 @@ def query_text(name_or_text: str) -> str:
     return name_or_text
 
 
+def examples(text: str) -> dict[str, str]:
+    """Parameter → its `:param` example as a ``k=v`` value would write it (quotes and date() removed)."""
+    out = {}
+    for line in text.splitlines():
+        match = _PARAM_EXAMPLE.match(line.strip())
+        if match:
+            name, expr = match.groups()
+            expr = expr.strip()
+            date = re.fullmatch(r"date\(\s*'([^']*)'\s*\)", expr)
+            out[name] = date.group(1) if date else expr.strip("'\"")
+    return out
+
+
 def example_types(text: str) -> dict[str, str]:
     """Parameter → 'date' | 'int' | 'float' | 'string', read off the header's `:param` examples."""
     kinds = {}

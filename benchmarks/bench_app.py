@@ -1,0 +1,56 @@
+"""First render time of each page of the app on a sample (default: the Shandong-scale province).
+
+    .venv/bin/python benchmarks/bench_app.py [--sample shandong]
+
+Each page is rendered headless (streamlit.testing) twice in this process: "cold" right after the
+app's caches are cleared (read the dataset, compile it, compute what the page shows), then "warm"
+(a planner clicking back to the page). The planner page is timed without solving (that is the
+planner benchmark's job). A measurement, never a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["overview", "chain", "gaps", "planner", "data", "cypher"]
+
+
+def render(page: str, sample: str, lang: str = "中文") -> float:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.session_state["page"] = page
+    at.session_state["dataset"] = sample
+    at.session_state["as_of"] = dt.date(2026, 1, 1)
+    at.session_state["lang"] = lang
+    started = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - started
+    assert not at.exception, [e.value for e in at.exception]
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample", default="shandong", choices=["zaozhuang", "shandong"])
+    args = parser.parse_args()
+    render("data", args.sample)  # imports and Streamlit's own start-up, so they are not charged to a page
+    rows = []
+    for page in PAGES:
+        st.cache_resource.clear()
+        cold = render(page, args.sample)
+        warm = render(page, args.sample)
+        rows.append((page, cold, warm))
+        print(f"{page}: cold {cold:.2f} s, warm {warm:.2f} s", flush=True)
+    print(f"\n| page ({args.sample}) | first render, cold (s) | again, warm (s) |\n|---|---|---|")
+    for page, cold, warm in rows:
+        print(f"| {page} | {cold:.2f} | {warm:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""One real browser: Debian's chromium, driven by Playwright, opens the app and draws a chain.
+
+Every request that does not go to the app on 127.0.0.1 is aborted and recorded, so the test
+proves the chain view needs no network (planners sit on intranets). The screenshot is kept in
+build/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "build" / "screenshots"
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    env = {**os.environ, "TRACEGRAPH_NEO4J_URI": "bolt://127.0.0.1:9"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    pytest.fail("streamlit did not start")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_chain_explorer_draws_offline(app_url):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/setup.sh installs it"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+
+    def only_local(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:", "about:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.route("**/*", only_local)
+        page.goto(app_url, wait_until="networkidle")
+        page.get_by_text("概览").first.wait_for(timeout=60_000)
+        page.get_by_text("溯源链", exact=True).first.click()
+        frame_el = page.locator("iframe").first
+        frame_el.wait_for(timeout=60_000)
+        frame = frame_el.content_frame
+        frame.locator("canvas").first.wait_for(timeout=30_000)
+        drawn = frame.locator("body").evaluate("() => network.body.data.nodes.length")
+        frame.locator("canvas").first.click()  # a click in the graph: the details box answers
+        page.wait_for_timeout(1500)
+        frame_el.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "chain-explorer.png"), full_page=True)
+        browser.close()
+    assert drawn >= 2  # the standard and at least one standard above it
+    assert blocked == [], f"the app tried to reach the network: {blocked}"

@@ -1,0 +1,54 @@
+"""Cypher: pick a query of the cypher/ library, fill its parameters, run it read-only against Neo4j."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tracegraph import _cypher
+from tracegraph.i18n import Lang, t
+from tracegraph.ui.workspace import Workspace
+
+
+def render(ws: Workspace, lang: Lang) -> None:
+    st.title(t("page_cypher", lang))
+    names = [n for n in _cypher.library() if n != "schema"]  # schema writes: it is for `tracegraph load`
+    name = st.selectbox(t("query", lang), names, key="cypher_query")
+    text = _cypher.read_file(name)
+    st.caption(_cypher.header(text).replace("\n", "  \n"))
+    with st.expander(t("query_text", lang)):
+        st.code(text, language="cypher")
+    examples = _cypher.examples(text)
+    pairs = []
+    for p in _cypher.parameters(text):
+        default = str(ws.as_of) if p == "as_of" else examples.get(p, "")
+        pairs.append(f"{p}={st.text_input(p, value=default, key=f'cypher_param_{name}_{p}')}")
+    if st.button(t("run_query", lang), type="primary", key="cypher_run"):
+        _run(text, pairs, lang)
+
+
+def _run(text: str, pairs: list[str], lang: Lang) -> None:
+    from tracegraph.store import Neo4jStore, Settings, WriteRefused, run_read_only
+
+    try:
+        params = _cypher.parse_params(pairs, text)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    settings = Settings.resolve()
+    try:
+        with Neo4jStore(settings) as store:
+            store.verify()
+            keys, rows = run_read_only(store, _cypher.code_lines(text), params)
+    except WriteRefused as exc:
+        st.error(str(exc))
+        return
+    except Exception as exc:  # the server is not there, or the query failed: a banner, never a traceback
+        st.error(t("neo4j_down", lang, uri=settings.uri, error=f"{type(exc).__name__}: {exc}"))
+        return
+    st.caption(t("rows_returned", lang, n=len(rows)))
+    st.dataframe([{k: _plain(r.get(k)) for k in keys} for r in rows], width="stretch", hide_index=True)
+
+
+def _plain(value: object) -> object:
+    """Neo4j dates, lists and maps as text a table can show."""
+    return value if isinstance(value, int | float | str | bool) or value is None else str(value)

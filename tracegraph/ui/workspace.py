@@ -1,0 +1,80 @@
+"""What the pages share: one dataset at one as-of date, compiled once, figures computed on demand.
+
+Streamlit reruns the whole script on every click, so a Workspace is cached per (dataset, as-of)
+and computes each figure once (cached_property). Nothing here imports Streamlit: the pages do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+
+from tracegraph._index import Index, compile_graph
+from tracegraph.algorithms.chains import Chain, chain_in, traceable_in
+from tracegraph.algorithms.coverage import CoverageReport, coverage_in
+from tracegraph.algorithms.gaps import GapReport, expiring_in, single_points_in, uncovered_in
+from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in
+from tracegraph.algorithms.targets import TargetResult, evaluate_in
+from tracegraph.graph import build_graph
+from tracegraph.models import Dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = {"zaozhuang": ROOT / "data" / "standards" / "zaozhuang", "shandong": ROOT / "data" / "standards" / "shandong"}
+PLANNING_TARGETS = {"zaozhuang": ROOT / "data" / "standards" / "targets" / "planning-2030-zaozhuang.csv",
+                    "shandong": ROOT / "data" / "standards" / "targets" / "planning-2030-shandong.csv"}
+TEMPLATES = ROOT / "data" / "standards" / "template"
+
+
+@dataclass
+class Workspace:
+    key: str  # where the dataset came from: a sample name, "upload:<hash>" or "neo4j:<uri>"
+    dataset: Dataset
+    as_of: dt.date
+    G: nx.MultiDiGraph = field(init=False)
+    ix: Index = field(init=False)
+    _gaps: dict[int, GapReport] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.G = build_graph(self.dataset)
+        self.ix = compile_graph(self.G)
+
+    @cached_property
+    def traceable(self) -> set[str]:
+        return traceable_in(self.ix, self.as_of)
+
+    @cached_property
+    def coverage(self) -> CoverageReport:
+        return coverage_in(self.ix, self.as_of, traceable=self.traceable)
+
+    @cached_property
+    def targets(self) -> list[TargetResult]:
+        return evaluate_in(self.ix, self.as_of, self.dataset.targets, figures=self.coverage)
+
+    @cached_property
+    def impacts(self) -> FailureImpacts:
+        return failure_impacts_in(self.ix, self.as_of, self.traceable)
+
+    def gaps(self, expiring_days: int) -> GapReport:
+        if expiring_days not in self._gaps:
+            self._gaps[expiring_days] = self._gap_report(expiring_days)
+        return self._gaps[expiring_days]
+
+    def _gap_report(self, expiring_days: int) -> GapReport:
+        return GapReport(as_of=self.as_of, uncovered=uncovered_in(self.ix, self.as_of, self.traceable),
+                         expiring=expiring_in(self.ix, self.as_of, expiring_days, self.traceable, self.impacts),
+                         single_points=single_points_in(self.ix, self.traceable, self.impacts))
+
+    def chain(self, standard: str) -> Chain:
+        return chain_in(self.ix, standard, self.as_of, self.traceable)
+
+    def standards_for_item(self, county: str, instrument_type: str) -> list[str]:
+        """Every standard (valid or not) that verifies the type at an institution serving the county."""
+        return sorted(s for inst in self.ix.serving.get(county, ()) for s in self.ix.held.get(inst, ())
+                      if instrument_type in self.ix.verifies.get(s, ()))
+
+    def region_label(self, code: str) -> str:
+        return f"{code} {self.ix.regions[code]['name']}"
