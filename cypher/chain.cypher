@@ -3,7 +3,7 @@
 // institution, level, primary, status, certificate_expiry, valid, traceable, and `links`: its upstream
 // links as {upstream, valid_until, valid}. A chain breaks at an expired link (valid = false), at an
 // invalid standard, or at a valid non-primary standard with no link.
-// :param standard => 'S-370400-001'
+// :param standard => 'CNTY-370402-001'
 // :param as_of => date('2026-01-01')
 MATCH (meta:TracegraphMeta {name: 'current'})
 MATCH (start:Standard {v: meta.version, id: $standard})

@@ -87,7 +87,7 @@ def test_planner_reports_an_infeasible_plan(tmp_path):
     at.button(key="plan_solve").click().run()
     assert not at.exception
     assert any("没有任何方案能达成" in e.value for e in at.error)
-    assert any("no standard and no candidate verifies" in m.value for m in at.markdown)
+    assert any("没有任何计量标准或候选标准能检定此类器具" in m.value for m in at.markdown)
     assert not at.get("download_button")
 
 

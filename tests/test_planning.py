@@ -181,6 +181,9 @@ def test_unreachable_targets_are_named_with_the_reason():
     [unmet] = plan.unmet
     assert unmet.target == "full" and unmet.best == pytest.approx(0.5)
     assert "no standard and no candidate verifies" in unmet.reasons[0] and "T2" in unmet.reasons[0]
+    assert [(i.county, i.instrument_type, i.reason) for i in unmet.items] == [
+        ("370403", "T2", "no_standard_or_candidate")]
+    assert "没有任何计量标准或候选标准" in unmet.describe("zh")[0]
 
 
 def test_capacity_target_is_met_through_capacity():

@@ -82,7 +82,7 @@ def _print_report(report: Report, lang: Lang, console: Console) -> None:
     key = "valid_dataset" if report.ok else "invalid_dataset"
     for title, problems in ((t("errors", lang), report.errors), (t("warnings", lang), report.warnings)):
         if problems:
-            table = _table(title, ["file", "row", "column", "value", "message"], lang)
+            table = _table(title, ["file", "row", "column", "cell_value", "message"], lang)
             for p in problems:
                 table.add_row(p.file, str(p.row or ""), p.column or "", p.value or "", p.message)
             console.print(table)
@@ -405,6 +405,8 @@ def plan_cmd(dataset: DatasetArg,
     from tracegraph.planning.request import request_markdown, write_request
 
     day, lg = _date(as_of), _lang(lang)
+    if fmt == Fmt.csv:
+        raise typer.BadParameter("plan prints a table or json (the request workbook is --out)", param_hint="--format")
     if targets == (budget is not None or (budget_per_year is not None and not targets)):
         err.print("[red]choose one mode: --budget B (or --budget-per-year B with --years) or --targets[/red]")
         raise typer.Exit(2)
@@ -458,9 +460,9 @@ def _plan_tables(plan: Any, lang: Lang) -> None:
     if plan.unmet:
         out.print(f"[red]{t('unmet_title', lang)}[/red]")
         for m in plan.unmet:
-            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} ≥ {m.threshold}: "
+            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} ≥ {_pct(m.threshold)}: "
                       f"{_pct(m.best)}")
-            for r in m.reasons[:10]:
+            for r in m.describe(lang)[:10]:
                 out.print(f"    - {r}")
     out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.1f}")
 
@@ -476,7 +478,9 @@ def template_cmd(out_dir: Annotated[Path, typer.Argument(help="folder for the bl
 
 @app.command("export")
 def export_cmd(first: Annotated[Path, typer.Argument(metavar="[DATASET] OUT", help="dataset, then the output")],
-               second: Annotated[Path | None, typer.Argument(hidden=True)] = None, lang: LangOpt = "en",
+               second: Annotated[Path | None, typer.Argument(hidden=True)] = None,
+               lang: Annotated[str, typer.Option("--lang", help="headers of the written tables: en (default) or zh")]
+               = "en",
                neo4j: Neo4jFlag = False, uri: UriOpt = None, user: UserOpt = None,
                password: PasswordOpt = None) -> None:
     """Write a dataset (or, with --neo4j, the server's current one) as a CSV folder, .xlsx or .json."""
@@ -528,6 +532,10 @@ def cypher_cmd(query: Annotated[str, typer.Argument(help="a cypher/ query name, 
     from tracegraph.store import WriteRefused, run_read_only
 
     text = _cypher.query_text(query)
+    if len(_cypher.statements(text)) > 1:
+        err.print(f"[red]refused: {len(_cypher.statements(text))} statements; tracegraph cypher runs one read-only "
+                  "query at a time (the schema is applied by `tracegraph load`)[/red]")
+        raise typer.Exit(1)
     params = _cypher.parse_params(param or [], text)
     store = _store(uri, user, password)
     try:
@@ -547,13 +555,19 @@ def _print_rows(keys: list[str], rows: list[dict], fmt: Fmt) -> None:
     if fmt == Fmt.json:
         _dump(rows)
     elif fmt == Fmt.csv:
-        _write_csv(keys, ([r[k] for k in keys] for r in rows))
+        _write_csv(keys, ([_cell_text(r[k]) for k in keys] for r in rows))
     else:
         table = Table(*keys)
         for r in rows:
-            table.add_row(*(json.dumps(r[k], ensure_ascii=False, default=str) if isinstance(r[k], (list, dict))
-                            else str(r[k]) for k in keys))
+            table.add_row(*(_cell_text(r[k]) for k in keys))
         out.print(table)
+
+
+def _cell_text(value: Any) -> str:
+    """Lists and maps as JSON, dates as ISO text: the same in a table and in CSV."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return "" if value is None else str(value)
 
 
 @app.command("neo4j", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

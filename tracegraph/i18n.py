@@ -241,6 +241,19 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Note: costs are the candidate catalogue's illustrative estimates; figures computed by tracegraph as "
         "defined in figures.md.",
     ),
+    "unmet_no_standard_or_candidate": ("{where}：没有任何计量标准或候选标准能检定此类器具",
+                                       "{where}: no standard and no candidate verifies this type"),
+    "unmet_not_buildable_here": ("{where}：能检定此类器具的候选标准不能建在服务该县区的机构",
+                                 "{where}: no candidate for this type may be built at an institution that serves "
+                                 "the county"),
+    "unmet_no_calibrator": ("{where}：可服务该县区的标准和候选标准都没有能为其检定/校准的上级标准",
+                            "{where}: the standards and candidates that could serve it have no standard above "
+                            "them to calibrate them"),
+    "unmet_capacity": ("全部候选建成、全部标准复查后，检定能力也只能满足年检定量的 {best}",
+                       "every candidate built and every standard renewed verifies {best} of the annual load"),
+    "unmet_budget": ("达成目标的最低费用为 {cost} 万元，超出预算", "the targets need {cost} (10k CNY); the budget "
+                     "is smaller"),
+    "unmet_budget_unknown": ("预算内无法达成全部目标", "the targets cannot be met within the budget"),
     "plan_title": ("规划方案（截至 {as_of}，{status}）", "Plan as of {as_of} ({status})"),
     "unmet_title": ("无法达成的目标", "Targets no plan can meet"),
     "solving": ("求解中", "solving"),

@@ -7,6 +7,7 @@ the LP relaxation of the exact model, so ``gap`` says how far from optimal the a
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from tracegraph.planning import _explain
@@ -20,6 +21,7 @@ def greedy(problem: PlanningProblem, stage: Stage) -> tuple[dict[str, int], Outc
     if problem.mode != "budget":
         raise ValueError("the greedy heuristic plans within a budget; target mode is always solved exactly")
     u = problem.u
+    started = time.perf_counter()
     stage("greedy")
     f = problem._formulate(budgets=True)
     actions = f.actions
@@ -45,7 +47,8 @@ def greedy(problem: PlanningProblem, stage: Stage) -> tuple[dict[str, int], Outc
     bound = max(relaxed.values.get("instruments", value), value)
     gap = (bound - value) / bound if bound > 0 else 0.0
     status = "optimal" if gap <= 1e-9 else "feasible"
-    return taken, Outcome(status, None, {"instruments": value}, gap=gap, bound=bound)
+    return taken, Outcome(status, None, {"instruments": value}, gap=gap, bound=bound,
+                          seconds=time.perf_counter() - started)
 
 
 def _best(u, actions, taken, traceable, covered, left) -> tuple[list[str], set[str], list, float] | None:

@@ -18,6 +18,7 @@ from tracegraph.algorithms.chains import traceable_in
 from tracegraph.algorithms.coverage import Figures, covering_in, dataset_figures_in
 from tracegraph.algorithms.targets import TargetResult, evaluate_in, target_regions
 from tracegraph.graph import build_graph
+from tracegraph.i18n import Lang, t
 from tracegraph.models import Dataset, Target
 from tracegraph.planning import _explain
 from tracegraph.planning._apply import apply_plan
@@ -57,16 +58,38 @@ class YearFigures(BaseModel):
     figures: Figures
 
 
+class Uncoverable(BaseModel):
+    """A demand item no plan covers, and why."""
+
+    county: str
+    county_name: str
+    instrument_type: str
+    type_name: str
+    reason: Literal["no_standard_or_candidate", "not_buildable_here", "no_calibrator"]
+
+
 class Unmet(BaseModel):
-    """A target that cannot be met, and why."""
+    """A target that cannot be met, and why (``reasons``: the English sentences of :meth:`describe`)."""
 
     target: str
     region: str
     metric: str
     filter: str
     threshold: float
-    best: float | None  # the most any plan reaches (every action taken), or None when undefined
-    reasons: list[str]
+    best: float | None  # the most any plan reaches (every action taken), or None for a budget shortfall
+    items: list[Uncoverable] = []
+    needed_cost: float | None = None  # budget shortfall: what the cheapest plan meeting the targets costs
+    reasons: list[str] = []
+
+    def describe(self, lang: Lang = "zh") -> list[str]:
+        if self.metric == "budget":
+            if self.needed_cost is None:
+                return [t("unmet_budget_unknown", lang)]
+            return [t("unmet_budget", lang, cost=f"{self.needed_cost:,.1f}")]
+        if self.metric == "capacity_rate":
+            return [t("unmet_capacity", lang, best=f"{(self.best or 0):.2%}")]
+        return [t(f"unmet_{i.reason}", lang, where=f"{i.county_name} ({i.county}) {i.type_name} ({i.instrument_type})")
+                for i in self.items]
 
 
 class RankedAction(BaseModel):
@@ -158,12 +181,12 @@ class PlanningProblem:
         if self.mode != "targets":
             return []
         out = []
-        for t in self.targets:
-            if t.metric == "standards_count":
+        for target in self.targets:
+            if target.metric == "standards_count":
                 continue
-            year = min(max(t.year or self.years[-1], self.years[0]), self.years[-1]) - self.years[0]
-            for region in target_regions(self.u.ix, t):
-                out.append(Requirement(t, region, year, tuple(self.u.scope(region, t.filter))))
+            year = min(max(target.year or self.years[-1], self.years[0]), self.years[-1]) - self.years[0]
+            for region in target_regions(self.u.ix, target):
+                out.append(Requirement(target, region, year, tuple(self.u.scope(region, target.filter))))
         return out
 
     def unreachable(self) -> list[Unmet]:
@@ -214,12 +237,9 @@ class PlanningProblem:
     def _over_budget(self) -> Unmet:
         f = self._formulate(budgets=False)
         free = f.model.solve([Goal("cost", f.cost(self.u), "min")])
-        need = free.values.get("cost")
-        limit = self.budget if self.budget is not None else self.budget_per_year
-        why = (f"the targets need {need:.1f} 万元 of actions; the budget is {limit}" if need is not None
-               else "the targets cannot be met within the budget")
-        return Unmet(target="*", region="*", metric="budget", filter="all", threshold=0.0, best=None,
-                     reasons=[why])
+        unmet = Unmet(target="*", region="*", metric="budget", filter="all", threshold=0.0, best=None,
+                      needed_cost=free.values.get("cost"))
+        return unmet.model_copy(update={"reasons": unmet.describe("en")})
 
     # --- the answer --------------------------------------------------------------------
     def _assemble(self, taken_idx: dict[str, int], status: Status, outcome: Outcome, method: str,
@@ -271,14 +291,14 @@ class PlanningProblem:
         scope has an item the action's standard verifies)."""
         mine = set(items)
         out = []
-        for t in self.targets:
-            if t.metric == "standards_count":
+        for target in self.targets:
+            if target.metric == "standards_count":
                 continue
-            for region in target_regions(self.u.ix, t):
-                scope = self.u.scope(region, t.filter)
+            for region in target_regions(self.u.ix, target):
+                scope = self.u.scope(region, target.filter)
                 if any(i in mine for i in scope) or (
-                        t.metric == "capacity_rate" and any(a in covering_after.get(i, ()) for i in scope)):
-                    out.append(t.id)
+                        target.metric == "capacity_rate" and any(a in covering_after.get(i, ()) for i in scope)):
+                    out.append(target.id)
                     break
         return out
 
@@ -300,36 +320,37 @@ class PlanningProblem:
 
 def _unreachable(u: Universe, r: Requirement) -> Unmet | None:
     """None when taking every action meets the requirement; else the best value and the reasons."""
-    t = r.target
-    if t.metric == "capacity_rate":
+    target = r.target
+    items: list[Uncoverable] = []
+    if target.metric == "capacity_rate":
         from tracegraph.algorithms._flow import item_flow
 
         loads = {i: u.ix.scaled_load(i) for i in r.scope}
         whole = sum(loads.values())
         caps = {s: u.capacity(s) for i in r.scope for s in u.full_covering.get(i, ())}
         best = item_flow(loads, u.full_covering, caps)
-        reasons = [f"every candidate built and every standard renewed verifies {best / max(whole, 1):.2%} of the "
-                   "annual load"]
     else:
-        weight = (lambda i: 1) if t.metric == "coverage" else (lambda i: u.ix.demand[i])
+        weight = (lambda i: 1) if target.metric == "coverage" else (lambda i: u.ix.demand[i])
         whole = sum(weight(i) for i in r.scope)
         best = sum(weight(i) for i in r.scope if i in u.full_covering)
-        reasons = [_why(u, i) for i in r.scope if i not in u.full_covering][:20]
-    if not whole or best >= least_count(t.threshold, whole):
+        items = [_why(u, i) for i in r.scope if i not in u.full_covering][:20]
+    if not whole or best >= least_count(target.threshold, whole):
         return None  # met by taking everything, or undefined (no demand in scope): nothing to plan
-    return Unmet(target=t.id, region=r.region, metric=t.metric, filter=t.filter, threshold=t.threshold,
-                 best=best / whole, reasons=reasons)
+    unmet = Unmet(target=target.id, region=r.region, metric=target.metric, filter=target.filter,
+                  threshold=target.threshold, best=best / whole, items=items)
+    return unmet.model_copy(update={"reasons": unmet.describe("en")})
 
 
-def _why(u: Universe, item: Item) -> str:
-    county, t = item
-    where = f"{u.ix.regions[county]['name']} ({county}) {u.ix.types[t]['name']} ({t})"
-    candidates = [k for k in u.dataset.candidates if t in k.verifies]
-    existing = any(t in ts for ts in u.ix.verifies.values())
+def _why(u: Universe, item: Item) -> Uncoverable:
+    county, kind = item
+    candidates = {k.id for k in u.dataset.candidates if kind in k.verifies}
+    existing = any(kind in ts for ts in u.ix.verifies.values())
     if not candidates and not existing:
-        return f"{where}: no standard and no candidate verifies this type"
-    builds = [b for b in u.builds if u.candidates[u.builds[b].candidate] in candidates
-              and county in u.served_counties.get(u.builds[b].institution, ())]
-    if not builds:
-        return f"{where}: no candidate for this type may be built at an institution that serves the county"
-    return f"{where}: the candidates that could serve it have no standard above them to calibrate them"
+        reason = "no_standard_or_candidate"
+    elif not any(b.candidate in candidates and county in u.served_counties.get(b.institution, ())
+                 for b in u.builds.values()):
+        reason = "not_buildable_here"
+    else:
+        reason = "no_calibrator"
+    return Uncoverable(county=county, county_name=u.ix.regions[county]["name"], instrument_type=kind,
+                       type_name=u.ix.types[kind]["name"], reason=reason)  # type: ignore[arg-type]

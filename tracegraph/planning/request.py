@@ -109,7 +109,7 @@ def request_markdown(plan: Plan, lang: Lang = "zh", title: str | None = None) ->
             lines.append(f"- {mark} {a.id}（{a.region_name} {t(a.metric, lang)}·{t(a.filter, lang)} ≥ "
                          f"{show(a.threshold)}）：{show(b.value)} → {show(a.value)}")
     for m in plan.unmet:
-        lines.append(f"- ✗ {m.target}: " + "；".join(m.reasons[:5]))
+        lines.append(f"- ✗ {m.target}: " + "；".join(m.describe(lang)[:5]))
     lines += ["", t("request_note", lang), ""]
     return "\n".join(lines)
 

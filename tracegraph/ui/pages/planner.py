@@ -91,7 +91,7 @@ def _result(plan: Plan | str, lang: Lang) -> None:
         for m in plan.unmet:
             st.markdown(f"**{m.target}** ({t(m.metric, lang)} · {t(m.filter, lang)} ≥ {pct(m.threshold)}; "
                         f"{t('best_possible', lang)} {pct(m.best)})")
-            st.markdown("\n".join(f"- {r}" for r in m.reasons[:10]))
+            st.markdown("\n".join(f"- {r}" for r in m.describe(lang)[:10]))
         return
     word = t(plan.status, lang) + (f" · gap {plan.gap:.2%}" if plan.gap else "")
     st.success(t("plan_found", lang, n=len(plan.actions), cost=f"{plan.total_cost:,.1f}", status=word))
