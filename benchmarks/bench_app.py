@@ -5,7 +5,8 @@
 Each page is rendered headless (streamlit.testing) twice in this process: "cold" right after the
 app's caches are cleared (read the dataset, compile it, compute what the page shows), then "warm"
 (a planner clicking back to the page). The planner page is timed without solving (that is the
-planner benchmark's job). A measurement, never a test: nothing here asserts a time.
+planner benchmark's job). The test harness's own cost per run (measured on a one-line script) is
+subtracted, so the figures are the app's. A measurement, never a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -35,16 +36,26 @@ def render(page: str, sample: str, lang: str = "中文") -> float:
     return seconds
 
 
+def harness() -> float:
+    """What streamlit.testing itself costs per run (a fresh script runner, component discovery)."""
+    at = AppTest.from_string("import streamlit as st\nst.write('ok')", default_timeout=60)
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", default="shandong", choices=["zaozhuang", "shandong"])
     args = parser.parse_args()
     render("data", args.sample)  # imports and Streamlit's own start-up, so they are not charged to a page
+    base = min(harness() for _ in range(5))
+    print(f"streamlit.testing overhead per run: {base:.2f} s (subtracted below)")
     rows = []
     for page in PAGES:
         st.cache_resource.clear()
-        cold = render(page, args.sample)
-        warm = render(page, args.sample)
+        cold = render(page, args.sample) - base
+        warm = render(page, args.sample) - base
         rows.append((page, cold, warm))
         print(f"{page}: cold {cold:.2f} s, warm {warm:.2f} s", flush=True)
     print(f"\n| page ({args.sample}) | first render, cold (s) | again, warm (s) |\n|---|---|---|")

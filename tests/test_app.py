@@ -161,3 +161,14 @@ def test_dead_neo4j_falls_back_with_a_banner(monkeypatch):
     at.sidebar.radio(key="page").set_value("cypher").run()
     at.button(key="cypher_run").click().run()
     assert not at.exception and any("无法连接 Neo4j" in e.value for e in at.error)
+
+
+def test_downloads_are_excel_friendly():
+    from openpyxl import load_workbook
+
+    from tracegraph.ui.pages._tables import csv_bytes, xlsx_bytes
+
+    rows = [{"县区": "370402 市中区", "在用数量": 12}, {"县区": "370403 薛城区", "在用数量": 0}]
+    assert csv_bytes(rows).startswith("\ufeff县区,在用数量\n".encode())  # a BOM: Excel reads UTF-8
+    ws = load_workbook(io.BytesIO(xlsx_bytes(rows, "uncovered"))).active
+    assert list(ws.iter_rows(values_only=True)) == [("县区", "在用数量"), ("370402 市中区", 12), ("370403 薛城区", 0)]

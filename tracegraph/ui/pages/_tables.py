@@ -42,6 +42,8 @@ def show(rows: Sequence[dict], name: str, lang: Lang, key: str) -> None:
     """A table with its two downloads."""
     st.dataframe(rows, width="stretch", hide_index=True)
     left, right = st.columns(2)
-    left.download_button(t("download_csv", lang), csv_bytes(rows), f"{name}.csv", "text/csv", key=f"{key}-csv")
-    right.download_button(t("download_xlsx", lang), xlsx_bytes(rows, name), f"{name}.xlsx",
+    # Files are made when clicked (a callable), so a page never waits for downloads nobody asked for.
+    left.download_button(t("download_csv", lang), lambda: csv_bytes(rows), f"{name}.csv", "text/csv",
+                         key=f"{key}-csv")
+    right.download_button(t("download_xlsx", lang), lambda: xlsx_bytes(rows, name), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx")
