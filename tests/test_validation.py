@@ -166,6 +166,8 @@ def error_at(folder: Path, file: str, row: int | None, columns: str | tuple[str,
     else:
         assert problem.value == value, f"value: expected {value!r}, got {problem.value!r}"
     assert_plain(problem.message)
+    assert problem.message_zh and problem.text("zh") == problem.message_zh, f"no Chinese for {problem}"
+    assert problem.text("en") == problem.message
     return problem
 
 
@@ -476,6 +478,7 @@ def _warned(folder: Path, file: str, row: int, column: str, value: str | None) -
     else:
         assert problem.value == value
     assert_plain(problem.message)
+    assert problem.message_zh, f"no Chinese for {problem}"
     return dataset, problem
 
 

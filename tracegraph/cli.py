@@ -84,7 +84,7 @@ def _print_report(report: Report, lang: Lang, console: Console) -> None:
         if problems:
             table = _table(title, ["file", "row", "column", "cell_value", "message"], lang)
             for p in problems:
-                table.add_row(p.file, str(p.row or ""), p.column or "", p.value or "", p.message)
+                table.add_row(p.file, str(p.row or ""), p.column or "", p.value or "", p.text(lang))
             console.print(table)
     console.print(t(key, lang, errors=len(report.errors), warnings=len(report.warnings)))
 
@@ -158,8 +158,8 @@ def validate_cmd(dataset: DatasetArg, as_of: AsOf = None, fmt: FmtOpt = Fmt.tabl
     if fmt == Fmt.json:
         _dump({"valid": report.ok, **report.model_dump(mode="json")})
     elif fmt == Fmt.csv:
-        _write_csv(["severity", "code", "file", "row", "column", "value", "message"],
-                   ([p.severity, p.code, p.file, p.row, p.column, p.value, p.message]
+        _write_csv(["severity", "code", "file", "row", "column", "value", "message", "message_zh"],
+                   ([p.severity, p.code, p.file, p.row, p.column, p.value, p.message, p.message_zh]
                     for p in report.errors + report.warnings))
     else:
         _print_report(report, _lang(lang), out)

@@ -28,6 +28,10 @@ class Problem(BaseModel):
     column: str | None = None
     value: str | None = None
     message: str
+    message_zh: str | None = None  # the same in Chinese (the reports default to Chinese)
+
+    def text(self, lang: str = "zh") -> str:
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
 
     def __str__(self) -> str:
         where = (
@@ -54,9 +58,11 @@ class Report(BaseModel):
         row: int | None = None,
         column: str | None = None,
         value: Any = None,
+        zh: str | None = None,
     ) -> None:
         shown = None if value is None else _parse.text(value)
-        problem = Problem(severity=severity, code=code, file=file, row=row, column=column, value=shown, message=message)
+        problem = Problem(severity=severity, code=code, file=file, row=row, column=column, value=shown, message=message,
+                          message_zh=zh)
         (self.errors if severity == "error" else self.warnings).append(problem)
 
 
@@ -93,7 +99,8 @@ def validate(raw: RawDataset, as_of: dt.date | None = None) -> tuple[Dataset | N
         table = raw.get(model.table)
         if table is None:
             if model in REQUIRED_TABLES:
-                report.add("error", "missing_table", f"{model.table}.csv", "required table is missing")
+                report.add("error", "missing_table", f"{model.table}.csv", "required table is missing",
+                           zh="缺少必需的表")
             continue
         _parse_table(model, table, parsed, report)
     _check_references(parsed, report, as_of)
@@ -125,15 +132,17 @@ def _map_headers(model: type[Row], table: RawTable, report: Report) -> list[str 
     for header in table.headers:
         field = lookup.get(header.lower()) or lookup.get(header)
         if field is not None and field in mapping:
-            report.add("error", "duplicate_column", table.file, "column appears twice", 1, header)
+            report.add("error", "duplicate_column", table.file, "column appears twice", 1, header, zh="列重复")
             field = None
         elif field is None and header:
-            report.add("warning", "unknown_column", table.file, "unknown column, ignored", 1, header)
+            report.add("warning", "unknown_column", table.file, "unknown column, ignored", 1, header,
+                       zh="无法识别的列，已忽略")
         mapping.append(field)
     missing = [f for f in model.required_columns() if f not in mapping]
     for field in missing:
         report.add(
-            "error", "missing_column", table.file, f"required column is missing ({model.columns()[field]})", 1, field
+            "error", "missing_column", table.file, f"required column is missing ({model.columns()[field]})", 1, field,
+            zh=f"缺少必需的列（{model.columns()[field]}）",
         )
     return None if missing else mapping
 
@@ -166,7 +175,8 @@ def _report_cell_errors(
         field = str(err["loc"][0]) if err["loc"] else ""
         value = data.get(field)
         message = "required value is blank" if _parse.is_blank(value) else err["msg"].removeprefix("Value error, ")
-        report.add("error", "bad_value", table.file, message, number, headers.get(field, field), value)
+        report.add("error", "bad_value", table.file, message, number, headers.get(field, field), value,
+                   zh=_cell_message_zh(message))
 
 
 def _check_references(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
@@ -202,6 +212,7 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> dict[Any, Row]:
                 number,
                 column if len(row.key) == 1 else ", ".join(row.key),
                 shown,
+                zh=f"与第 {first[key]} 行重复",
             )
             continue
         index[key] = row
@@ -211,7 +222,8 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> dict[Any, Row]:
 
 def _unknown(parsed: _Parsed, report: Report, table: str, field: str, number: int, value: str, what: str) -> None:
     file, column = parsed.where(table, field)
-    report.add("error", "unknown_reference", file, f"unknown {what}", number, column, value)
+    report.add("error", "unknown_reference", file, f"unknown {what}", number, column, value,
+               zh=f"不存在的{_WHAT_ZH.get(what, what)}")
 
 
 def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
@@ -228,13 +240,16 @@ def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 parsed.where("regions", "code")[1],
                 r.code,
+                zh="不是六位 GB/T 2260 行政区划代码",
             )
         if r.level == "province":
             if r.parent:
-                report.add("error", "bad_hierarchy", file, "a province has no parent region", number, column, r.parent)
+                report.add("error", "bad_hierarchy", file, "a province has no parent region", number, column, r.parent,
+                           zh="省级地区不应有上级")
             continue
         if not r.parent:
-            report.add("error", "bad_hierarchy", file, f"a {r.level} needs a parent region", number, column, "")
+            report.add("error", "bad_hierarchy", file, f"a {r.level} needs a parent region", number, column, "",
+                       zh=f"{_LEVEL_ZH[r.level]}地区必须填写上级代码")
         elif r.parent not in regions:
             if r.parent not in parsed.broken["regions"]:
                 _unknown(parsed, report, "regions", "parent", number, r.parent, "region code")
@@ -248,6 +263,8 @@ def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 column,
                 r.parent,
+                zh=f"{_LEVEL_ZH[r.level]}地区的上级必须是{_LEVEL_ZH[expected_parent[r.level]]}，"
+                   f"而 {r.parent} 是{_LEVEL_ZH[regions[r.parent].level]}",
             )
 
 
@@ -268,7 +285,8 @@ def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None
         if inst.region is None:
             if inst.level != "national":
                 report.add(
-                    "error", "missing_region", file, f"a {inst.level} institution needs its region", number, column, ""
+                    "error", "missing_region", file, f"a {inst.level} institution needs its region", number, column, "",
+                    zh=f"{_LEVEL_ZH[inst.level]}机构必须填写所在地区",
                 )
         elif inst.region not in regions:
             _unknown(parsed, report, "institutions", "region", number, inst.region, "region code")
@@ -281,6 +299,7 @@ def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None
                 number,
                 parsed.where("institutions", "level")[1],
                 inst.level,
+                zh=f"机构级别（{_LEVEL_ZH[inst.level]}）与所在地区级别（{_LEVEL_ZH[regions[inst.region]]}）不一致",
             )
         for code in inst.serves:
             if code not in regions:
@@ -319,10 +338,12 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                     number,
                     column,
                     "",
+                    zh="非计量基准的标准必须填写考核证书有效期",
                 )
         elif s.certificate_expiry < as_of:
             report.add(
-                "warning", "expired", file, f"certificate expired (as of {as_of})", number, column, s.certificate_expiry
+                "warning", "expired", file, f"certificate expired (as of {as_of})", number, column,
+                s.certificate_expiry, zh=f"考核证书已过期（截至 {as_of}）",
             )
         elif s.certificate_expiry <= soon:
             report.add(
@@ -333,6 +354,7 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 column,
                 s.certificate_expiry,
+                zh=f"考核证书将在 {EXPIRY_WARNING_DAYS} 天内到期",
             )
         if not s.verifies:
             report.add(
@@ -343,6 +365,7 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 parsed.where("standards", "verifies")[1],
                 "",
+                zh="该标准未填写可检器具",
             )
 
 
@@ -364,6 +387,7 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
                 number,
                 parsed.where("traceability", "upstream")[1],
                 link.upstream,
+                zh="标准不能溯源到自身",
             )
             continue
         pair = (link.standard, link.upstream)
@@ -377,6 +401,7 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
                 number,
                 parsed.where("traceability", "upstream")[1],
                 link.upstream,
+                zh=f"与第 {seen[pair]} 行是同一溯源关系；以较晚的有效期为准",
             )
         seen.setdefault(pair, number)
         graph.add_edge(*pair)
@@ -398,6 +423,7 @@ def _report_cycles(graph: nx.DiGraph, rows: dict[tuple[str, str], int], parsed: 
             rows[(cycle[0], cycle[1 % len(cycle)])],
             column,
             cycle[1 % len(cycle)],
+            zh=f"溯源关系成环：{path}",
         )
 
 
@@ -419,6 +445,7 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 column,
                 d.region,
+                zh=f"需求只能填写到县级地区，该地区是{_LEVEL_ZH.get(regions[d.region], regions[d.region])}",
             )
         type_column = parsed.where("demand", "instrument_type")[1]
         if d.instrument_type not in types:
@@ -432,6 +459,7 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 type_column,
                 d.instrument_type,
+                zh="没有任何标准能检定这类器具",
             )
 
 
@@ -456,6 +484,7 @@ def _check_targets(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 parsed.where("targets", "level")[1],
                 "",
+                zh="计量标准数量目标必须填写级别",
             )
         if t.threshold < 0 or (t.metric != "standards_count" and t.threshold > 1):
             report.add(
@@ -466,7 +495,29 @@ def _check_targets(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 number,
                 column,
                 t.threshold,
+                zh="比率目标应在 0 到 1 之间（写 0.95 或 95%）",
             )
+
+
+_LEVEL_ZH = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级", "": "未知级别"}
+_WHAT_ZH = {"region code": "地区代码", "institution id": "机构编号", "instrument type code": "器具代码",
+            "standard id": "标准编号"}
+_CELL_ZH = {
+    "required value is blank": "必填值为空",
+    "not a yes/no value: write true/false, 1/0, yes/no or 是/否": "不是是/否值：请填 是/否、true/false、1/0 或 yes/no",
+    "not a whole number": "不是整数",
+    "not a number": "不是数字",
+    "not a date: write YYYY-MM-DD, e.g. 2026-01-31": "不是日期：请按 YYYY-MM-DD 填写，如 2026-01-31",
+    "must be greater than 0": "必须大于 0",
+    "must not be negative": "不能为负数",
+}
+
+
+def _cell_message_zh(message: str) -> str | None:
+    """The Chinese of a cell's message: the parsers' own words, or None (the English is shown)."""
+    if message.startswith("not one of "):
+        return "不是以下之一：" + message.removeprefix("not one of ")
+    return _CELL_ZH.get(message)
 
 
 def count_codes(report: Report) -> Counter[str]:

@@ -32,7 +32,7 @@ def _check(name: str, data: bytes, ws: Workspace, lang: Lang) -> None:
         st.error(t("unreadable", lang, name=name, error=str(exc)))
         return
     rows = [{t("severity", lang): t(p.severity, lang), t("file", lang): p.file, t("row", lang): p.row,
-             t("column", lang): p.column, t("cell_value", lang): p.value, t("message", lang): p.message}
+             t("column", lang): p.column, t("cell_value", lang): p.value, t("message", lang): p.text(lang)}
             for p in report.errors + report.warnings]
     if dataset is None:
         st.error(t("invalid_dataset", lang, errors=len(report.errors), warnings=len(report.warnings)))
