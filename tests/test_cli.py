@@ -594,3 +594,15 @@ def test_plan_needs_exactly_one_mode():
     assert runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget", "1", "--targets"]).exit_code == 2
     bad_years = runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget-per-year", "1", "--years", "x:y"])
     assert bad_years.exit_code == 2
+
+
+def test_chain_and_impact_csv():
+    chain = runner.invoke(app, ["chain", str(ZAOZHUANG), "CNTY-370402-001", "--as-of", AS_OF, "--format", "csv"])
+    assert chain.exit_code == 0, chain.output
+    rows = list(csv.DictReader(io.StringIO(chain.stdout)))
+    assert rows[0]["id"] == "CNTY-370402-001" and {r["level"] for r in rows} >= {"county", "national"}
+    assert json.loads(rows[0]["upstream"])[0]["standard"] == "CNTY-370402-001"
+    impact = runner.invoke(app, ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", AS_OF, "--format", "csv"])
+    assert impact.exit_code == 0, impact.output
+    lost = list(csv.DictReader(io.StringIO(impact.stdout)))
+    assert lost and set(lost[0]) == {"county", "instrument_type", "count"}

@@ -231,6 +231,14 @@ def chain_cmd(first: Annotated[str, typer.Argument(metavar="[DATASET] STANDARD_I
     if fmt == Fmt.json:
         _dump(result.model_dump(mode="json"))
         return
+    if fmt == Fmt.csv:  # one line per standard of the chain, its upstream links beside it
+        ups = {n.id: [x for x in result.links if x.standard == n.id] for n in result.nodes}
+        _write_csv(["id", "name", "institution", "level", "primary", "status", "certificate_expiry", "valid",
+                    "traceable", "problem", "upstream"],
+                   ([n.id, n.name, n.institution, n.level, n.primary, n.status, n.certificate_expiry, n.valid,
+                     n.traceable, n.problem or "", _cell_text([x.model_dump(mode="json") for x in ups[n.id]])]
+                    for n in result.nodes))
+        return
     state = t("traceable", lg) if result.traceable else t("chain_broken", lg)
     out.print(t("chain_title", lg, id=standard, as_of=day, state=state))
     nodes = {n.id: n for n in result.nodes}
@@ -315,6 +323,10 @@ def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help
         raise typer.Exit(2) from None
     if fmt == Fmt.json:
         _dump(result.model_dump(mode="json"))
+        return
+    if fmt == Fmt.csv:  # the items that lose coverage (the broken standards are in the json)
+        _write_csv(["county", "instrument_type", "count"],
+                   ([i.county, i.instrument_type, i.count] for i in result.lost_items))
         return
     out.print(t("impact_title", lg, id=standard, as_of=day))
     out.print(f"{t('broken_standards', lg)}: {len(result.broken_standards)}  {' '.join(result.broken_standards)}")
