@@ -91,3 +91,36 @@ def test_chain_explorer_draws_offline(app_url):
         browser.close()
     assert drawn >= 2  # the standard and at least one standard above it
     assert blocked == [], f"the app tried to reach the network: {blocked}"
+
+
+# page label → an element that is there only once the page has fully rendered
+PAGES = [("概览", ".js-plotly-plot"), ("缺口", '[data-testid="stDataFrame"]'),
+         ("规划", '[data-testid="stNumberInput"]'), ("数据", '[data-testid="stFileUploader"]'),
+         ("Cypher 查询", '[data-testid="stTextInput"]')]
+
+
+def test_every_page_works_in_the_browser(app_url):
+    """Each page opens with no error box; the planner solves and offers the request; all offline."""
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname == "127.0.0.1"
+                   or route.request.url.startswith(("data:", "blob:", "about:"))
+                   else (blocked.append(route.request.url), route.abort()))
+        page.goto(app_url, wait_until="networkidle")
+        for label, marker in PAGES:
+            page.get_by_text(label, exact=True).first.click()
+            page.locator(marker).first.wait_for(timeout=60_000)
+            if label == "规划":
+                page.get_by_role("button", name="求解").click()
+                page.get_by_text("下载预算申请（Excel）").wait_for(timeout=120_000)
+            page.wait_for_timeout(1500)  # let the last elements paint before the screenshot
+            assert page.locator('[data-testid="stException"]').count() == 0, label
+            page.screenshot(path=str(SHOTS / f"page-{label.split()[0]}.png"), full_page=True)
+        browser.close()
+    assert blocked == [], f"the app tried to reach the network: {blocked}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -25,8 +27,11 @@ def render(ws: Workspace, lang: Lang) -> None:
 
 
 def _headline(ws: Workspace, lang: Lang) -> None:
-    """The top region's three rates, each with the strictest matching target beside it."""
-    top = next(r for r in ws.ix.regions if r not in ws.ix.parent)
+    """The plan's region (the one its targets name most, else the top region): its three rates, each
+    with the strictest matching target beside it."""
+    named = Counter(r.region for r in ws.targets)
+    top = max(named, key=lambda r: (named[r], -list(ws.ix.regions).index(r))) if named else next(
+        r for r in ws.ix.regions if r not in ws.ix.parent)
     figures = ws.coverage.regions[top].figures["all"]
     st.subheader(ws.region_label(top))
     for col, metric in zip(st.columns(3), RATES, strict=True):
