@@ -20,7 +20,7 @@ from typing import Any
 
 from tracegraph._index import compile_graph
 from tracegraph.algorithms.chains import traceable_in
-from tracegraph.algorithms.coverage import coverage_in
+from tracegraph.algorithms.coverage import coverage_in, covering_in
 from tracegraph.algorithms.gaps import expiring_in, single_points_in, uncovered_in
 from tracegraph.algorithms.impact import failure_impacts_in
 from tracegraph.algorithms.targets import evaluate_in
@@ -71,9 +71,11 @@ def main() -> None:
     G = stages.run("build networkx graph", lambda: build_graph(dataset))
     ix = stages.run("compile index", lambda: compile_graph(G))
     traceable = stages.run("traceable standards (fixpoint)", lambda: traceable_in(ix, AS_OF))
-    report = stages.run("coverage: all regions × 8 filters", lambda: coverage_in(ix, AS_OF, traceable=traceable))
-    impacts = stages.run("dominator tree (failure impacts)", lambda: failure_impacts_in(ix, AS_OF, traceable))
-    stages.run("uncovered items with reasons", lambda: uncovered_in(ix, AS_OF, traceable))
+    covering = stages.run("covering standards of every item", lambda: covering_in(ix, traceable))
+    report = stages.run("coverage: all regions × 8 filters",
+                        lambda: coverage_in(ix, AS_OF, traceable=traceable, covering=covering))
+    impacts = stages.run("dominator tree (failure impacts)", lambda: failure_impacts_in(ix, AS_OF, traceable, covering))
+    stages.run("uncovered items with reasons", lambda: uncovered_in(ix, AS_OF, traceable, covering=covering))
     stages.run("expiring within 180 days", lambda: expiring_in(ix, AS_OF, 180, traceable, impacts))
     stages.run("single points of failure", lambda: single_points_in(ix, traceable, impacts))
     stages.run("targets", lambda: evaluate_in(ix, AS_OF, G.graph["targets"], report))

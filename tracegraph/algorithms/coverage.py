@@ -10,7 +10,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from tracegraph._index import Index, Item, compile_graph
-from tracegraph.algorithms._flow import FlowCache, component_index, item_flow
+from tracegraph.algorithms._flow import FlowCache, bounded_flow, component_index
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.models import FILTERS
 
@@ -97,25 +97,25 @@ class _Calculator:
         self.loads = {item: ix.scaled_load(item) for item in ix.demand}
         self.tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
         filters_of = {t: type_filters(a) for t, a in ix.types.items()}
+        caps = self.caps
         for item, count in ix.demand.items():
+            # What the item adds is the same for each of its filters: worked out once.
+            load, standards = self.loads[item], covering.get(item)
+            free = bool(standards) and any(caps[s] is None for s in standards)
             for flt in filters_of[item[1]]:
-                self._add(self.tallies[(item[0], flt)], item, count)
+                tally = self.tallies[(item[0], flt)]
+                tally.items += 1
+                tally.instruments += count
+                tally.load += load
+                if standards:
+                    tally.covered += 1
+                    tally.covered_instruments += count
+                    if free:
+                        tally.free_flow += load  # an unbounded standard absorbs the whole load
+                    else:
+                        tally.bounded.append(item)
         bounded = [i for (_, flt), tally in self.tallies.items() if flt == "all" for i in tally.bounded]
         self.cache.group_of = component_index(bounded, covering)
-
-    def _add(self, tally: _Tally, item: Item, count: int) -> None:
-        load = self.loads[item]
-        tally.items += 1
-        tally.instruments += count
-        tally.load += load
-        standards = self.covering.get(item)
-        if standards:
-            tally.covered += 1
-            tally.covered_instruments += count
-            if any(self.caps[s] is None for s in standards):
-                tally.free_flow += load  # an unbounded standard absorbs the whole load
-            else:
-                tally.bounded.append(item)
 
     def figures(self, counties: Iterable[str], flt: str) -> Figures:
         total = _Tally()
@@ -129,9 +129,9 @@ class _Calculator:
                 total.load += part.load
                 total.free_flow += part.free_flow
                 total.bounded.extend(part.bounded)
-        flow = total.free_flow + item_flow({i: self.loads[i] for i in total.bounded}, self.covering, self.caps,
-                                           self.cache)
-        return Figures(
+        flow = total.free_flow + bounded_flow(total.bounded, self.loads, self.covering, self.caps, self.cache)
+        # model_construct: these are numbers just computed here, not input to check (25,000+ per dataset).
+        return Figures.model_construct(
             items=total.items, covered_items=total.covered, coverage=_rate(total.covered, total.items),
             instruments=total.instruments, covered_instruments=total.covered_instruments,
             weighted_coverage=_rate(total.covered_instruments, total.instruments),
@@ -145,9 +145,10 @@ def _rate(part: int, whole: int) -> float | None:
 
 def coverage_in(ix: Index, as_of: dt.date, *, regions: Sequence[str] | None = None,
                 filters: Sequence[str] = FILTERS, traceable: set[str] | None = None,
-                progress: Progress | None = None) -> CoverageReport:
+                covering: dict[Item, list[str]] | None = None, progress: Progress | None = None) -> CoverageReport:
+    """``traceable`` and ``covering`` may be passed in when the caller has them (gaps need the same)."""
     traceable = traceable_in(ix, as_of) if traceable is None else traceable
-    calc = _Calculator(ix, covering_in(ix, traceable))
+    calc = _Calculator(ix, covering_in(ix, traceable) if covering is None else covering)
     codes = list(ix.regions) if regions is None else list(regions)
     out: dict[str, RegionFigures] = {}
     for k, code in enumerate(codes):

@@ -87,17 +87,19 @@ def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[s
 def _gap(ix: Index, as_of: dt.date, traceable: set[str], county: str, t: str, count: int, verified: bool,
          serving: list[str]) -> Gap:
     reason: GapReason = "no_standard" if not verified else "not_served" if not serving else "invalid"
-    return Gap(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
-               type_name=ix.types[t]["name"], count=count, reason=reason,
-               standards=[_standard_problem(ix, s, as_of, traceable) for s in serving])
+    # model_construct: built from the validated index, one per uncovered item (tens of thousands nationally).
+    return Gap.model_construct(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
+                               type_name=ix.types[t]["name"], count=count, reason=reason,
+                               standards=[_standard_problem(ix, s, as_of, traceable) for s in serving])
 
 
 def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> StandardProblem:
     invalid = _invalid_reason(ix.standards[s], as_of)
     if invalid is not None:
-        return StandardProblem(standard=s, institution=ix.holder[s], problem=invalid)
+        return StandardProblem.model_construct(standard=s, institution=ix.holder[s], problem=invalid, breaks=[])
     breaks = breaks_in(ix, s, as_of, traceable)
-    return StandardProblem(standard=s, institution=ix.holder[s], problem="chain_broken", breaks=breaks)
+    return StandardProblem.model_construct(standard=s, institution=ix.holder[s], problem="chain_broken",
+                                           breaks=breaks)
 
 
 def uncovered_items(G: nx.MultiDiGraph, as_of: dt.date, region: str | None = None) -> list[Gap]:
@@ -169,8 +171,9 @@ def gaps(G: nx.MultiDiGraph, as_of: dt.date, expiring_days: int = 180, region: s
     """All three gap views at once, sharing one traceability pass."""
     ix = compile_graph(G)
     traceable = traceable_in(ix, as_of)
-    impacts = failure_impacts_in(ix, as_of, traceable)
+    covering = covering_in(ix, traceable)
+    impacts = failure_impacts_in(ix, as_of, traceable, covering)
     counties = None if region is None else set(ix.counties_under[region])
-    return GapReport(as_of=as_of, uncovered=uncovered_in(ix, as_of, traceable, counties),
+    return GapReport(as_of=as_of, uncovered=uncovered_in(ix, as_of, traceable, counties, covering),
                      expiring=expiring_in(ix, as_of, expiring_days, traceable, impacts),
                      single_points=single_points_in(ix, traceable, impacts))

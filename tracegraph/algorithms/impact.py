@@ -90,7 +90,9 @@ def link_node(standard: str, upstream: str) -> tuple[str, str]:
     return (standard, upstream)
 
 
-def failure_impacts_in(ix: Index, as_of: dt.date, traceable: set[str] | None = None) -> FailureImpacts:
+def failure_impacts_in(ix: Index, as_of: dt.date, traceable: set[str] | None = None,
+                       covering: dict | None = None) -> FailureImpacts:
+    """``covering`` (item → covering traceable standards) may be passed in when the caller has it."""
     traceable = traceable_in(ix, as_of) if traceable is None else traceable
     dag = nx.DiGraph()
     dag.add_node(_ROOT)
@@ -109,7 +111,7 @@ def failure_impacts_in(ix: Index, as_of: dt.date, traceable: set[str] | None = N
         if node != _ROOT:
             result.dominated.setdefault(dom, []).append(node)
     depth = _depths(result.dominated)
-    for item, standards in covering_in(ix, traceable).items():
+    for item, standards in (covering_in(ix, traceable) if covering is None else covering).items():
         lca = _lowest_common(standards, idom, depth)
         if lca != _ROOT:
             result.lost_items_at[lca].append(item)

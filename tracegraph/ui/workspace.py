@@ -13,9 +13,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from tracegraph._index import Index, compile_graph
+from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import Chain, chain_in, traceable_in
-from tracegraph.algorithms.coverage import CoverageReport, coverage_in
+from tracegraph.algorithms.coverage import CoverageReport, coverage_in, covering_in
 from tracegraph.algorithms.gaps import GapReport, expiring_in, single_points_in, uncovered_in
 from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in
 from tracegraph.algorithms.targets import TargetResult, evaluate_in
@@ -47,8 +47,12 @@ class Workspace:
         return traceable_in(self.ix, self.as_of)
 
     @cached_property
+    def covering(self) -> dict[Item, list[str]]:
+        return covering_in(self.ix, self.traceable)
+
+    @cached_property
     def coverage(self) -> CoverageReport:
-        return coverage_in(self.ix, self.as_of, traceable=self.traceable)
+        return coverage_in(self.ix, self.as_of, traceable=self.traceable, covering=self.covering)
 
     @cached_property
     def targets(self) -> list[TargetResult]:
@@ -56,7 +60,7 @@ class Workspace:
 
     @cached_property
     def impacts(self) -> FailureImpacts:
-        return failure_impacts_in(self.ix, self.as_of, self.traceable)
+        return failure_impacts_in(self.ix, self.as_of, self.traceable, self.covering)
 
     def gaps(self, expiring_days: int) -> GapReport:
         if expiring_days not in self._gaps:
@@ -64,7 +68,8 @@ class Workspace:
         return self._gaps[expiring_days]
 
     def _gap_report(self, expiring_days: int) -> GapReport:
-        return GapReport(as_of=self.as_of, uncovered=uncovered_in(self.ix, self.as_of, self.traceable),
+        return GapReport(as_of=self.as_of, uncovered=uncovered_in(self.ix, self.as_of, self.traceable,
+                                                                  covering=self.covering),
                          expiring=expiring_in(self.ix, self.as_of, expiring_days, self.traceable, self.impacts),
                          single_points=single_points_in(self.ix, self.traceable, self.impacts))
 
