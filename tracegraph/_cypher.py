@@ -63,29 +63,30 @@ def query_text(name_or_text: str) -> str:
     return name_or_text
 
 
-def examples(text: str) -> dict[str, str]:
-    """Parameter → its `:param` example as a ``k=v`` value would write it (quotes and date() removed)."""
-    out = {}
+def _param_lines(text: str) -> dict[str, str]:
+    """Parameter → the expression of its ``// :param name => expr`` header line."""
+    found = {}
     for line in text.splitlines():
         match = _PARAM_EXAMPLE.match(line.strip())
         if match:
-            name, expr = match.groups()
-            expr = expr.strip()
-            date = re.fullmatch(r"date\(\s*'([^']*)'\s*\)", expr)
-            out[name] = date.group(1) if date else expr.strip("'\"")
+            found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def examples(text: str) -> dict[str, str]:
+    """Parameter → its `:param` example as a ``k=v`` value would write it (quotes and date() removed)."""
+    out = {}
+    for name, expr in _param_lines(text).items():
+        date = re.fullmatch(r"date\(\s*'([^']*)'\s*\)", expr)
+        out[name] = date.group(1) if date else expr.strip("'\"")
     return out
 
 
 def example_types(text: str) -> dict[str, str]:
     """Parameter → 'date' | 'int' | 'float' | 'string', read off the header's `:param` examples."""
-    kinds = {}
-    for line in text.splitlines():
-        match = _PARAM_EXAMPLE.match(line.strip())
-        if match:
-            name, expr = match.groups()
-            kinds[name] = ("date" if expr.startswith("date(") else "int" if re.fullmatch(r"-?\d+", expr)
-                           else "float" if re.fullmatch(r"-?\d+\.\d*", expr) else "string")
-    return kinds
+    return {name: ("date" if expr.startswith("date(") else "int" if re.fullmatch(r"-?\d+", expr)
+                   else "float" if re.fullmatch(r"-?\d+\.\d*", expr) else "string")
+            for name, expr in _param_lines(text).items()}
 
 
 def parse_params(pairs: list[str], text: str) -> dict[str, object]:
