@@ -52,6 +52,7 @@ class Universe:
     renewal_cost: float = DEFAULT_RENEWAL_COST
     ix: Index = field(init=False)
     base: set[str] = field(init=False)  # traceable standards before any action (T0)
+    _scopes: dict[tuple[str, str], list[Item]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.ix = compile_graph(build_graph(self.dataset))
@@ -199,9 +200,13 @@ class Universe:
         return out
 
     def scope(self, region: str, flt: str) -> list[Item]:
-        """Demand items of a region's counties and a filter."""
-        counties = set(self.ix.counties_under[region])
-        return [i for i in self.ix.demand if i[0] in counties and flt in self.filters_of[i[1]]]
+        """Demand items of a region's counties and a filter (kept: targets and explanations ask often)."""
+        key = (region, flt)
+        if key not in self._scopes:
+            by_county = self.ix.items_by_county
+            self._scopes[key] = [i for c in self.ix.counties_under[region] for i in by_county.get(c, ())
+                                 if flt in self.filters_of[i[1]]]
+        return self._scopes[key]
 
     @cached_property
     def filters_of(self) -> dict[str, list[str]]:

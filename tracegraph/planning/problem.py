@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel
@@ -253,7 +254,12 @@ class PlanningProblem:
         order = _explain.plan_order(u, taken_idx)
         new_items = _explain.attribute(u, after_ix, covering_after, order)
         targets_after = evaluate_in(after_ix, u.as_of, self.targets)
-        actions = [self._action(a, taken_idx[a], new_items[a], calibrator, after_ix, covering_after) for a in order]
+        verified: dict[str, set[Item]] = {a: set() for a in order}  # items each action's standard covers after
+        for item, standards in covering_after.items():
+            for s in standards:
+                if s in verified:
+                    verified[s].add(item)
+        actions = [self._action(a, taken_idx[a], new_items[a], calibrator, after_ix, verified) for a in order]
         by_year = []
         for k, (ds, _) in enumerate(per_year):
             ix = after_ix if k == len(per_year) - 1 else compile_graph(build_graph(ds))
@@ -271,7 +277,7 @@ class PlanningProblem:
         )
 
     def _action(self, a: str, k: int, items: list[Item], calibrator: dict, after: Index,
-                covering_after: dict[Item, list[str]]) -> PlannedAction:
+                verified: dict[str, set[Item]]) -> PlannedAction:
         u, spec = self.u, self.u.action(a)
         inst = u.ix.institutions[spec.institution]
         region = inst.get("region")
@@ -283,24 +289,26 @@ class PlanningProblem:
             region_name=u.ix.regions[region]["name"] if region else None, standard=a, cost=spec.cost,
             year=self.years[k], new_items=len(items), new_instruments=sum(u.ix.demand[i] for i in items),
             counties=sorted({c for c, _ in items}), items=sorted(items),
-            targets=self._advanced(a, items, covering_after), calibrated_by=[x for x in ups if x],
+            targets=self._advanced(items, verified.get(a, set())), calibrated_by=[x for x in ups if x],
         )
 
-    def _advanced(self, a: str, items: list[Item], covering_after: dict[Item, list[str]]) -> list[str]:
+    def _advanced(self, items: list[Item], verified: set[Item]) -> list[str]:
         """Coverage-type targets whose scope gains one of the action's items (capacity targets: whose
-        scope has an item the action's standard verifies)."""
+        scope has an item the action's standard verifies, ``verified``)."""
         mine = set(items)
         out = []
-        for target in self.targets:
-            if target.metric == "standards_count":
-                continue
-            for region in target_regions(self.u.ix, target):
-                scope = self.u.scope(region, target.filter)
-                if any(i in mine for i in scope) or (
-                        target.metric == "capacity_rate" and any(a in covering_after.get(i, ()) for i in scope)):
+        for target, scopes in self._target_scopes:
+            for scope in scopes:
+                if not mine.isdisjoint(scope) or (
+                        target.metric == "capacity_rate" and not verified.isdisjoint(scope)):
                     out.append(target.id)
                     break
         return out
+
+    @cached_property
+    def _target_scopes(self) -> list[tuple[Target, list[frozenset[Item]]]]:
+        return [(target, [frozenset(self.u.scope(r, target.filter)) for r in target_regions(self.u.ix, target)])
+                for target in self.targets if target.metric != "standards_count"]
 
     def _ranking(self, taken: dict[str, int]) -> list[RankedAction]:
         u = self.u
