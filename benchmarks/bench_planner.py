@@ -40,7 +40,8 @@ def national(budget: float = 5000.0) -> None:
     problem = PlanningProblem.from_dataset(ds, AS_OF, mode="budget", budget=budget)
     u = problem.u
     print(f"national: {len(u.builds):,} possible builds, {len(u.renewable):,} renewals, {len(u.open_items):,} open "
-          f"items\n\n| method | total s | status | gap | cost (万元) | actions | instruments gained |\n|---|---|---|---|---|---|---|")
+          "items\n\n| method | total s | status | gap | cost (万元) | actions | instruments gained |\n"
+          "|---|---|---|---|---|---|---|")
     for method in ("greedy", "milp"):
         started = time.perf_counter()
         plan = problem.solve(method)
