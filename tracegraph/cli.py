@@ -393,7 +393,7 @@ class Method(StrEnum):
 
 
 @app.command("plan")
-def plan_cmd(dataset: DatasetArg,
+def plan_cmd(dataset: OptDatasetArg = None,
              budget: Annotated[float | None, typer.Option(help="budget mode: total budget (万元)")] = None,
              targets: Annotated[bool, typer.Option("--targets", help="target mode: cheapest plan meeting every "
                                                    "coverage-type target")] = False,
@@ -411,7 +411,8 @@ def plan_cmd(dataset: DatasetArg,
              fmt: Annotated[Fmt, typer.Option("--format", help="table or json")] = Fmt.table,
              out_file: Annotated[Path | None, typer.Option("--out", help="budget request .xlsx (a .md summary is "
                                                             "written beside it)")] = None,
-             lang: LangOpt = "zh") -> None:
+             lang: LangOpt = "zh", neo4j: Neo4jFlag = False, uri: UriOpt = None, user: UserOpt = None,
+             password: PasswordOpt = None) -> None:
     """Which standards to build or renew next: within a budget, or the cheapest plan meeting the targets."""
     from tracegraph.planning import PlanningProblem
     from tracegraph.planning.request import request_markdown, write_request
@@ -422,7 +423,7 @@ def plan_cmd(dataset: DatasetArg,
     if targets == (budget is not None or (budget_per_year is not None and not targets)):
         err.print("[red]choose one mode: --budget B (or --budget-per-year B with --years) or --targets[/red]")
         raise typer.Exit(2)
-    ds = _load(dataset, day, lg, targets_file)
+    ds = _plan_dataset(dataset, neo4j, day, lg, targets_file, uri, user, password)
     try:
         problem = PlanningProblem.from_dataset(
             ds, day, mode="targets" if targets else "budget", budget=budget, years=_years(years),
@@ -441,6 +442,25 @@ def plan_cmd(dataset: DatasetArg,
         _dump(plan.to_contract())
         return
     _plan_tables(plan, lg)
+
+
+def _plan_dataset(dataset: Path | None, neo4j: bool, day: dt.date, lang: Lang, targets_file: Path | None,
+                  uri: str | None, user: str | None, password: str | None) -> Dataset:
+    """The dataset to plan on: a file, or the one loaded in Neo4j (with a targets file's rows if given)."""
+    if not neo4j:
+        if dataset is None:
+            err.print("[red]give a DATASET, or --neo4j to read the Neo4j server[/red]")
+            raise typer.Exit(2)
+        return _load(dataset, day, lang, targets_file)
+    store = _store(uri, user, password)
+    try:
+        ds = store.read_dataset()
+    except LookupError as exc:  # nothing loaded yet
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    return ds if targets_file is None else ds.model_copy(update={"targets": _targets_file(targets_file, lang)})
 
 
 def _years(value: str | None) -> list[int] | None:

@@ -184,3 +184,25 @@ def test_no_query_is_assembled_from_strings() -> None:
                     or ('+ query' in line and "EXPLAIN" not in line)):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_plan_from_neo4j_equals_plan_from_the_file(store, neo4j_uri):
+    """`tracegraph plan --neo4j` plans on the loaded dataset exactly as on the file it came from."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from tracegraph.cli import app
+    from tracegraph.io import read_dataset
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "standards" / "zaozhuang"
+    store.load(read_dataset(sample), replace=True)
+    runner = CliRunner()
+    args = ["--budget", "150", "--as-of", "2026-01-01", "--format", "json"]
+    from_file = runner.invoke(app, ["plan", str(sample), *args])
+    from_neo4j = runner.invoke(app, ["plan", "--neo4j", "--uri", neo4j_uri, *args])
+    assert from_file.exit_code == 0 and from_neo4j.exit_code == 0, from_neo4j.output
+    a, b = (json.loads(r.stdout.strip().splitlines()[-1]) for r in (from_file, from_neo4j))
+    assert a["status"] == b["status"] == "optimal"
+    assert (a["total_cost"], a["after"], a["actions"]) == (b["total_cost"], b["after"], b["actions"])
