@@ -39,6 +39,7 @@ def test_every_page_renders(page, lang):
 
 def test_overview_shows_percentages_with_targets_beside():
     at = app("overview")
+    assert any("2026-01-01" in c.value for c in at.sidebar.caption)  # the samples' reference date
     metrics = at.metric
     assert len(metrics) == 3 and all(m.value.endswith("%") for m in metrics)
     targets = at.dataframe[0].value

@@ -114,6 +114,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "sample_zaozhuang": ("示例：枣庄市", "sample: Zaozhuang"),
     "sample_shandong": ("示例：山东省规模", "sample: Shandong-scale"),
     "sample_upload": ("上传的数据集", "uploaded dataset"),
+    "sample_reference": ("示例数据以 {day} 为基准日期编制；选更晚的截至日期会看到更多证书过期。",
+                         "The samples were drawn up as of {day}; a later date shows more certificates expired."),
     "neo4j_down": (
         "无法连接 Neo4j（{uri}：{error}），已改用内置数据。可运行 `tracegraph neo4j start` 启动自带服务器，"
         "或设置 TRACEGRAPH_NEO4J_URI。",

@@ -17,6 +17,7 @@ from tracegraph.models import Dataset
 from tracegraph.ui import pages
 from tracegraph.ui.workspace import SAMPLES, Workspace
 
+SAMPLE_REFERENCE_DATE = dt.date(2026, 1, 1)  # see data/standards/*/README.md
 PAGES = {"overview": pages.overview, "chain": pages.chain, "gaps": pages.gaps, "planner": pages.planner,
          "data": pages.data, "cypher": pages.cypher}
 
@@ -62,6 +63,8 @@ def _choose_data(lang: Lang, as_of: dt.date) -> Workspace:
                                   format_func=lambda n: t(f"sample_{n}", lang))
     if choice == "upload" and uploaded:
         return _workspace(uploaded[0], uploaded[1], as_of)
+    # The samples' expiries were drawn around their reference date: later, many have simply run out.
+    st.sidebar.caption(t("sample_reference", lang, day=SAMPLE_REFERENCE_DATE))
     return _workspace(choice, _sample(choice, SAMPLES[choice].stat().st_mtime), as_of)
 
 
