@@ -20,8 +20,8 @@ from rich.table import Table
 from tracegraph import algorithms as alg
 from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.graph import build_graph
-from tracegraph.i18n import Lang, t
-from tracegraph.models import Dataset, Target
+from tracegraph.i18n import Lang, pct, t
+from tracegraph.models import Dataset
 from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
 from tracegraph.validation import Report, validate
 
@@ -98,10 +98,6 @@ def _table(title: str, columns: Sequence[str], lang: Lang) -> Table:
 
 def _dump(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None, default=str) + "\n")
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2%}"
 
 
 def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -208,8 +204,8 @@ def _coverage_table(report: alg.CoverageReport, lang: Lang) -> None:
     table.add_column(f"{t('capacity_rate', lang)}·{t('household_meter', lang)}", justify="right")
     for code, r in report.regions.items():
         f = r.figures
-        table.add_row(code, r.name, t(r.level, lang), *(_pct(f[x].coverage) for x in filters),
-                      _pct(f["household_meter"].weighted_coverage), _pct(f["household_meter"].capacity_rate))
+        table.add_row(code, r.name, t(r.level, lang), *(pct(f[x].coverage) for x in filters),
+                      pct(f["household_meter"].weighted_coverage), pct(f["household_meter"].capacity_rate))
     out.print(table)
 
 
@@ -366,7 +362,7 @@ def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, t
                    ["target", "region", "metric", "filter", "level", "year", "threshold", "value", "met"], lg)
     for r in results:
         rate = r.metric != "standards_count"
-        show = _pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
+        show = pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
         met = t("n/a", lg) if r.met is None else ("[green]✓[/green]" if r.met else "[red]✗[/red]")
         table.add_row(r.id, f"{r.region} {r.region_name}", t(r.metric, lg), t(r.filter, lg),
                       t(r.level, lg) if r.level else "", str(r.year or ""), show(r.threshold), show(r.value), met)
@@ -374,10 +370,10 @@ def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, t
 
 
 def _targets_file(path: Path, lang: Lang) -> list:
-    from tracegraph.validation import parse_table
+    from tracegraph.io import read_targets
 
     try:
-        rows, report = parse_table(read_table_file(path, "targets"), Target)
+        rows, report = read_targets(path)
     except UnreadableDataset as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -486,14 +482,14 @@ def _plan_tables(plan: Any, lang: Lang) -> None:
     figures = _table("", ["metric", "before", "after"], lang)
     for key in ("coverage", "weighted_coverage", "capacity_rate", "covered_instruments"):
         b, a = getattr(plan.before, key), getattr(plan.after, key)
-        show = str if key == "covered_instruments" else _pct
+        show = str if key == "covered_instruments" else pct
         figures.add_row(t(key, lang), show(b), show(a))
     out.print(figures)
     if plan.unmet:
         out.print(f"[red]{t('unmet_title', lang)}[/red]")
         for m in plan.unmet:
-            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} ≥ {_pct(m.threshold)}: "
-                      f"{_pct(m.best)}")
+            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} ≥ {pct(m.threshold)}: "
+                      f"{pct(m.best)}")
             for r in m.describe(lang)[:10]:
                 out.print(f"    - {r}")
     out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.1f}")

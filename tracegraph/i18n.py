@@ -269,6 +269,11 @@ def t(key: str, lang: Lang = "zh", **values: object) -> str:
     return word.format(**values) if values else word
 
 
+def pct(value: float | None) -> str:
+    """A rate as people read it (``95.00%``), a dash when it is undefined."""
+    return "—" if value is None else f"{value:.2%}"
+
+
 def glossary() -> list[tuple[str, str]]:
     """The zh/en pairs, for the docs."""
     return [(zh, en) for zh, en in _WORDS.values() if "{" not in zh]

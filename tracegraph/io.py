@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from tracegraph._raw import read_raw, read_raw_bytes
-from tracegraph.models import REQUIRED_TABLES, TABLES, Dataset, Row
-from tracegraph.validation import DatasetError, Report, validate
+from tracegraph._raw import read_raw, read_raw_bytes, read_table_file
+from tracegraph.models import REQUIRED_TABLES, TABLES, Dataset, Row, Target
+from tracegraph.validation import DatasetError, Report, parse_table, validate
 
 Format = Literal["csv", "xlsx", "json"]
 Lang = Literal["en", "zh"]
@@ -29,6 +29,12 @@ def check_dataset(path: str | Path, as_of: dt.date | None = None) -> tuple[Datas
 
 def check_upload(name: str, data: bytes, as_of: dt.date | None = None) -> tuple[Dataset | None, Report]:
     return validate(read_raw_bytes(name, data), as_of)
+
+
+def read_targets(path: str | Path) -> tuple[list[Target], Report]:
+    """A targets file on its own (e.g. a plan's targets for a dataset), checked cell by cell."""
+    rows, report = parse_table(read_table_file(Path(path), "targets"), Target)
+    return rows, report  # type: ignore[return-value]
 
 
 def read_dataset(path: str | Path, as_of: dt.date | None = None) -> Dataset:

@@ -167,13 +167,19 @@ def expiring(G: nx.MultiDiGraph, as_of: dt.date, days: int = 180) -> list[Expiri
     return expiring_in(ix, as_of, days, traceable, failure_impacts_in(ix, as_of, traceable))
 
 
-def gaps(G: nx.MultiDiGraph, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
-    """All three gap views at once, sharing one traceability pass."""
-    ix = compile_graph(G)
-    traceable = traceable_in(ix, as_of)
-    covering = covering_in(ix, traceable)
-    impacts = failure_impacts_in(ix, as_of, traceable, covering)
-    counties = None if region is None else set(ix.counties_under[region])
+def gaps_in(ix: Index, as_of: dt.date, expiring_days: int, traceable: set[str], covering: dict,
+            impacts: FailureImpacts, counties: set[str] | None = None) -> GapReport:
+    """All three gap views from passes the caller already has (the app caches them)."""
     return GapReport(as_of=as_of, uncovered=uncovered_in(ix, as_of, traceable, counties, covering),
                      expiring=expiring_in(ix, as_of, expiring_days, traceable, impacts),
                      single_points=single_points_in(ix, traceable, impacts))
+
+
+def gaps(G: nx.MultiDiGraph, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
+    """All three gap views at once, sharing one traceability pass and one covering map."""
+    ix = compile_graph(G)
+    traceable = traceable_in(ix, as_of)
+    covering = covering_in(ix, traceable)
+    counties = None if region is None else set(ix.counties_under[region])
+    return gaps_in(ix, as_of, expiring_days, traceable, covering, failure_impacts_in(ix, as_of, traceable, covering),
+                   counties)

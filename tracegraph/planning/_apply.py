@@ -27,7 +27,7 @@ def calibrators_of(u: Universe, builds: list[str], renewed: set[str]) -> dict[st
     the builds of higher levels are done, the nearest level first (a city build is calibrated in its
     province before Beijing), existing before planned, then by id."""
     traceable = traceable_in(u.ix, u.as_of, renewed=renewed)
-    by_place = u._by_place(traceable)
+    by_place = u.by_place(traceable)
     out: dict[str, str | None] = {}
     for b in sorted(builds, key=lambda s: (-LEVEL_RANK[u.level(s)], s)):
         found = u.calibrators(b, by_place)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from tracegraph._index import Item
 from tracegraph.algorithms._flow import _components, item_flow
+from tracegraph.algorithms.chains import is_valid
 from tracegraph.models import Target
 from tracegraph.planning._milp import Expr, LinearModel
 from tracegraph.planning._universe import Universe
@@ -111,7 +112,7 @@ def _traceability(f: Formulation, u: Universe, s: str, k: int) -> None:
             m.row({tau: 1.0, **{f.tau[(x, k)]: -1.0 for x in ups}}, hi=0.0)
         return
     renew = taken_by(f, s, k) if s in u.renewable else {}
-    if s not in u.ix.standards or not _valid_now(u, s):
+    if not is_valid(u.ix.standards[s], u.as_of):
         m.row({tau: 1.0, **{v: -1.0 for v in renew}}, hi=0.0)
     terms: Expr = {}
     for up, until in u.ix.upstream.get(s, {}).items():
@@ -133,11 +134,6 @@ def _traceability(f: Formulation, u: Universe, s: str, k: int) -> None:
     if not u.ix.standards[s]["primary"]:
         m.row({tau: 1.0, **{v: -c for v, c in terms.items()}}, hi=0.0)
 
-
-def _valid_now(u: Universe, s: str) -> bool:
-    from tracegraph.algorithms.chains import is_valid
-
-    return is_valid(u.ix.standards[s], u.as_of)
 
 
 def _budgets(f: Formulation, u: Universe, budget: float | None, per_year: list[float] | None) -> None:

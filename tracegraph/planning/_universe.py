@@ -19,7 +19,7 @@ from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import is_valid, traceable_in
 from tracegraph.algorithms.coverage import covering_in, type_filters
 from tracegraph.graph import build_graph
-from tracegraph.models import LEVEL_RANK, Dataset, Target
+from tracegraph.models import LEVEL_RANK, Dataset
 
 Kind = Literal["build", "renew"]
 DEFAULT_RENEWAL_COST = 5.0  # 万元: illustrative, a re-examination (复查) of one standard
@@ -53,6 +53,7 @@ class Universe:
     ix: Index = field(init=False)
     base: set[str] = field(init=False)  # traceable standards before any action (T0)
     _scopes: dict[tuple[str, str], list[Item]] = field(default_factory=dict, init=False, repr=False)
+    _relevant: dict[frozenset[Item], set[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.ix = compile_graph(build_graph(self.dataset))
@@ -139,14 +140,15 @@ class Universe:
     def full(self) -> set[str]:
         """Standards (existing and planned) traceable when every action is taken."""
         reached = traceable_in(self.ix, self.as_of, renewed=self.renewable)
-        by_place = self._by_place(reached)
+        by_place = self.by_place(reached)
         for sid in sorted(self.builds, key=lambda s: -LEVEL_RANK[self.level(s)]):
-            if self.calibrators(sid, by_place, reached):
+            if self.calibrators(sid, by_place):
                 reached.add(sid)
                 by_place[(self.holder(sid), self.quantity(sid))].append(sid)
         return reached
 
-    def _by_place(self, standards: set[str]) -> dict[tuple[str, str], list[str]]:
+    def by_place(self, standards: set[str]) -> dict[tuple[str, str], list[str]]:
+        """(institution, quantity) → those standards held there: where a calibrator is looked up."""
         out: dict[tuple[str, str], list[str]] = defaultdict(list)
         for s in sorted(standards):
             out[(self.holder(s), self.quantity(s))].append(s)
@@ -154,14 +156,14 @@ class Universe:
 
     @cached_property
     def _full_by_place(self) -> dict[tuple[str, str], list[str]]:
-        return self._by_place(self.full)
+        return self.by_place(self.full)
 
-    def calibrators(self, build: str, by_place: dict | None = None, among: set[str] | None = None) -> list[str]:
-        """Standards of the build's quantity that can calibrate it (default: those traceable in full)."""
+    def calibrators(self, build: str, by_place: dict | None = None) -> list[str]:
+        """Standards of the build's quantity that can calibrate it, among ``by_place`` (default: those
+        traceable in full)."""
         by_place = self._full_by_place if by_place is None else by_place
         q = self.quantity(build)
-        found = [u for inst in self.calibrating_institutions[self.holder(build)] for u in by_place.get((inst, q), ())]
-        return found if among is None else [u for u in found if u in among]
+        return [u for inst in self.calibrating_institutions[self.holder(build)] for u in by_place.get((inst, q), ())]
 
     # --- coverage ----------------------------------------------------------------------
     @cached_property
@@ -215,7 +217,14 @@ class Universe:
     # --- what the optimisation decides about ------------------------------------------
     def relevant(self, capacity_items: set[Item]) -> set[str]:
         """Standards not traceable now but traceable in full that matter: they cover an open item, add
-        capacity to an item under a capacity target, or lie on the chain of one that does."""
+        capacity to an item under a capacity target, or lie on the chain of one that does. (Kept: the
+        model and the ranking both ask.)"""
+        key = frozenset(capacity_items)
+        if key not in self._relevant:
+            self._relevant[key] = self._relevant_to(capacity_items)
+        return self._relevant[key]
+
+    def _relevant_to(self, capacity_items: set[Item]) -> set[str]:
         wanted = set()
         for item in set(self.open_items) | capacity_items:
             wanted.update(s for s in self.full_covering.get(item, ()) if s not in self.base)
@@ -235,6 +244,3 @@ class Universe:
             found = self.calibrators(s)
             return [] if any(u in self.base for u in found) else found
         return [u for u in self.ix.upstream.get(s, {}) if u in self.full]
-
-    def target_scope(self, target: Target, region: str) -> list[Item]:
-        return self.scope(region, target.filter)

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from tracegraph.i18n import Lang, t
+from tracegraph.i18n import Lang, pct, t
 from tracegraph.planning.problem import Plan, PlannedAction
 
 FIGURES = ("items", "covered_items", "coverage", "instruments", "covered_instruments", "weighted_coverage",
@@ -85,8 +85,8 @@ def request_markdown(plan: Plan, lang: Lang = "zh", title: str | None = None) ->
     """A summary a planner pastes into the request: the ask, the gain, the actions, the targets."""
     lines = [f"# {title or t('request_title', lang)}", ""]
     lines.append(t("request_summary", lang, n=len(plan.actions), cost=f"{plan.total_cost:,.1f}",
-                   before=_pct(plan.before.weighted_coverage), after=_pct(plan.after.weighted_coverage),
-                   cov_before=_pct(plan.before.coverage), cov_after=_pct(plan.after.coverage),
+                   before=pct(plan.before.weighted_coverage), after=pct(plan.after.weighted_coverage),
+                   cov_before=pct(plan.before.coverage), cov_after=pct(plan.after.coverage),
                    gained=f"{plan.after.covered_instruments - plan.before.covered_instruments:,}",
                    status=t(plan.status, lang)))
     if plan.gap:
@@ -98,13 +98,13 @@ def request_markdown(plan: Plan, lang: Lang = "zh", title: str | None = None) ->
               f"| {t('metric', lang)} | {t('before', lang)} | {t('after', lang)} |", "|---|---|---|"]
     for key in FIGURES:
         b, a = getattr(plan.before, key), getattr(plan.after, key)
-        show = _pct if key in RATES else (lambda v: f"{v:,}" if isinstance(v, int) else f"{v:,.1f}")
+        show = pct if key in RATES else (lambda v: f"{v:,}" if isinstance(v, int) else f"{v:,.1f}")
         lines.append(f"| {t(key, lang)} | {show(b)} | {show(a)} |")
     if plan.targets_after:
         lines += ["", f"## {t('sheet_targets', lang)}", ""]
         for b, a in zip(plan.targets_before, plan.targets_after, strict=True):
             rate = a.metric != "standards_count"
-            show = _pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
+            show = pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
             mark = "—" if a.met is None else ("✓" if a.met else "✗")
             lines.append(f"- {mark} {a.id}（{a.region_name} {t(a.metric, lang)}·{t(a.filter, lang)} ≥ "
                          f"{show(a.threshold)}）：{show(b.value)} → {show(a.value)}")
@@ -112,7 +112,3 @@ def request_markdown(plan: Plan, lang: Lang = "zh", title: str | None = None) ->
         lines.append(f"- ✗ {m.target}: " + "；".join(m.describe(lang)[:5]))
     lines += ["", t("request_note", lang), ""]
     return "\n".join(lines)
-
-
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v:.2%}"

@@ -7,7 +7,6 @@ through a cached :class:`Workspace`; Neo4j is only the place the data is read fr
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import streamlit as st
 
@@ -84,7 +83,3 @@ def _from_neo4j(lang: Lang) -> tuple[str, Dataset] | None:
     except Exception as exc:  # any driver or network error: the app falls back, it does not crash
         st.error(t("neo4j_down", lang, uri=settings.uri, error=type(exc).__name__))
         return None
-
-
-def upload_key(name: str, data: bytes) -> str:
-    return f"upload:{name}:{hashlib.sha1(data).hexdigest()[:10]}"

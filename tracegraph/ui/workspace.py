@@ -7,6 +7,7 @@ and computes each figure once (cached_property). Nothing here imports Streamlit:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,7 @@ import networkx as nx
 from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import Chain, chain_in, traceable_in
 from tracegraph.algorithms.coverage import CoverageReport, coverage_in, covering_in
-from tracegraph.algorithms.gaps import GapReport, expiring_in, single_points_in, uncovered_in
+from tracegraph.algorithms.gaps import GapReport, gaps_in
 from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in
 from tracegraph.algorithms.targets import TargetResult, evaluate_in
 from tracegraph.graph import build_graph
@@ -27,6 +28,11 @@ SAMPLES = {"zaozhuang": ROOT / "data" / "standards" / "zaozhuang", "shandong": R
 PLANNING_TARGETS = {"zaozhuang": ROOT / "data" / "standards" / "targets" / "planning-2030-zaozhuang.csv",
                     "shandong": ROOT / "data" / "standards" / "targets" / "planning-2030-shandong.csv"}
 TEMPLATES = ROOT / "data" / "standards" / "template"
+
+
+def upload_key(name: str, data: bytes) -> str:
+    """Where an uploaded dataset came from, as the sidebar shows it (same file, same key)."""
+    return f"upload:{name}:{hashlib.sha1(data).hexdigest()[:10]}"
 
 
 @dataclass
@@ -68,10 +74,7 @@ class Workspace:
         return self._gaps[expiring_days]
 
     def _gap_report(self, expiring_days: int) -> GapReport:
-        return GapReport(as_of=self.as_of, uncovered=uncovered_in(self.ix, self.as_of, self.traceable,
-                                                                  covering=self.covering),
-                         expiring=expiring_in(self.ix, self.as_of, expiring_days, self.traceable, self.impacts),
-                         single_points=single_points_in(self.ix, self.traceable, self.impacts))
+        return gaps_in(self.ix, self.as_of, expiring_days, self.traceable, self.covering, self.impacts)
 
     def chain(self, standard: str) -> Chain:
         return chain_in(self.ix, standard, self.as_of, self.traceable)

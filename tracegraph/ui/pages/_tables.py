@@ -12,10 +12,6 @@ from openpyxl import Workbook
 from tracegraph.i18n import Lang, t
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2%}"
-
-
 def csv_bytes(rows: Sequence[dict]) -> bytes:
     buffer = io.StringIO()
     if rows:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from tracegraph.i18n import Lang, t
 from tracegraph.io import check_upload
-from tracegraph.ui.workspace import TEMPLATES, Workspace
+from tracegraph.ui.workspace import TEMPLATES, Workspace, upload_key
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,8 +24,6 @@ def render(ws: Workspace, lang: Lang) -> None:
 
 
 def _check(name: str, data: bytes, ws: Workspace, lang: Lang) -> None:
-    from tracegraph.ui.app import upload_key
-
     try:
         dataset, report = check_upload(name, data, ws.as_of)
     except Exception as exc:  # an unreadable file (not a zip, a broken workbook): say so, load nothing

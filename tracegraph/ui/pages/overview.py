@@ -7,9 +7,8 @@ from collections import Counter
 import plotly.graph_objects as go
 import streamlit as st
 
-from tracegraph.i18n import Lang, t
+from tracegraph.i18n import Lang, pct, t
 from tracegraph.models import FILTERS
-from tracegraph.ui.pages._tables import pct
 from tracegraph.ui.workspace import Workspace
 
 RATES = ("coverage", "weighted_coverage", "capacity_rate")

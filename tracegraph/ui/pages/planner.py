@@ -8,15 +8,13 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from tracegraph._raw import read_table_file
-from tracegraph.i18n import Lang, t
+from tracegraph.i18n import Lang, pct, t
+from tracegraph.io import read_targets
 from tracegraph.models import Target
 from tracegraph.planning import Plan, PlanningProblem
 from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
 from tracegraph.planning.request import COLUMNS, action_row, request_markdown, write_request
-from tracegraph.ui.pages._tables import pct
 from tracegraph.ui.workspace import PLANNING_TARGETS, Workspace
-from tracegraph.validation import parse_table
 
 
 def render(ws: Workspace, lang: Lang) -> None:
@@ -61,8 +59,8 @@ def _inputs(ws: Workspace, lang: Lang) -> dict:
 
 
 def _planning_targets(key: str) -> list[Target]:
-    rows, _ = parse_table(read_table_file(PLANNING_TARGETS[key], "targets"), Target)
-    return rows  # type: ignore[return-value]
+    rows, _ = read_targets(PLANNING_TARGETS[key])  # bundled and tested: no problems to show
+    return rows
 
 
 def _solve(ws: Workspace, settings: dict, lang: Lang) -> Plan | str:
