@@ -149,6 +149,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "legend_traceable": ("有效且可溯源", "valid and traceable"),
     "legend_broken": ("有效但溯源链断裂", "valid, chain broken"),
     "legend_invalid": ("失效（过期/暂停/撤销）", "invalid (expired, suspended, retired)"),
+    "all_of_them": ("全部（可多选）", "all (choose to narrow)"),
     "region_filter": ("只看这些市", "Only these cities"),
     "expiring_days": ("到期预警天数", "Expiring within (days)"),
     "tab_uncovered": ("未覆盖（{n}）", "Uncovered ({n})"),

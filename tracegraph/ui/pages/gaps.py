@@ -12,7 +12,8 @@ from tracegraph.ui.workspace import Workspace
 def render(ws: Workspace, lang: Lang) -> None:
     st.title(t("page_gaps", lang))
     cities = [c for c, a in ws.ix.regions.items() if a["level"] == "city"]
-    where = st.multiselect(t("region_filter", lang), cities, key="gaps_regions", format_func=ws.region_label)
+    where = st.multiselect(t("region_filter", lang), cities, key="gaps_regions", format_func=ws.region_label,
+                           placeholder=t("all_of_them", lang))
     counties = {c for city in where for c in ws.ix.counties_under[city]} if where else None
     days = st.slider(t("expiring_days", lang), 30, 730, 180, step=30, key="gaps_days")
     report = ws.gaps(days)
@@ -21,7 +22,7 @@ def render(ws: Workspace, lang: Lang) -> None:
                                            t("tab_single", lang, n=len(report.single_points))])
     with uncovered:
         reasons = st.multiselect(t("reason", lang), ["no_standard", "not_served", "invalid"], key="gaps_reasons",
-                                 format_func=lambda r: t(r, lang))
+                                 format_func=lambda r: t(r, lang), placeholder=t("all_of_them", lang))
         rows = [{t("county_pick", lang): f"{g.county} {g.county_name}",
                  t("instrument_type", lang): f"{g.instrument_type} {g.type_name}", t("count", lang): g.count,
                  t("reason", lang): t(g.reason, lang),
