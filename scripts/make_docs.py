@@ -128,6 +128,11 @@ COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "renewal_cost": (MONEY, "cost of a renewal (复查) in 万元, for the planner; blank = the planner's "
                                 "--renewal-cost",
                          "复查费用（万元，规划用）；留空则取规划的 --renewal-cost"),
+        "established": (DATE, "date of the first certificate (建标日期); a standard counts toward a "
+                              "standards_built target when established on or after 1 January of its since year; "
+                              "blank = not counted there",
+                        "建标日期（首次取得考核证书的日期）；起算年度 1 月 1 日及以后建标的标准计入新建计量标准目标；"
+                        "留空则不计入"),
     },
     "traceability": {
         "standard": (TEXT, "id of the standard being calibrated", "被溯源的标准编号"),
@@ -162,10 +167,15 @@ COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "filter": (ENUM, "which instruments the figure counts; the domain may be written in Chinese, "
                          "e.g. domain:医疗卫生",
                    "统计范围；领域可写中文，如 domain:医疗卫生"),
-        "level": (ENUM, "standards_count only: the level counted", "仅 standards_count：统计的级别"),
-        "threshold": (RATE, "rates: 0.95 or 95% (a bare 95 is an error); standards_count: a number",
-                      "比率写 0.95 或 95%（写 95 报错）；standards_count 写数量"),
+        "level": (ENUM, "count metrics: the level counted (required for standards_count, optional for "
+                        "standards_built and service_items)",
+                  "数量指标：统计的级别（standards_count 必填，standards_built、service_items 可选）"),
+        "threshold": (RATE, "rates: 0.95 or 95% (a bare 95 is an error); count metrics: a number ≥ 0",
+                      "比率写 0.95 或 95%（写 95 报错）；数量指标写数量（≥ 0）"),
         "year": (INT, "the year the target is due", "目标年度"),
+        "since": (INT, "standards_built only (required there): the first year counted; standards established on "
+                       "or after 1 January of it count",
+                  "仅 standards_built（必填）：起算年度，该年 1 月 1 日及以后建标的标准计入"),
         "source": (TEXT, "the plan sentence the target comes from", "规划原文依据"),
         "note": (TEXT, "how the sentence was turned into the target", "说明"),
     },
@@ -212,6 +222,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not_county": ("demand for a region that is not a county", "需求地区不是县级"),
     "unverifiable": ("demand for an instrument type that no standard anywhere verifies", "需求器具没有任何标准可检"),
     "missing_level": ("a standards_count target without a level", "standards_count 目标缺少级别"),
+    "missing_since": ("a standards_built target without since (the first year counted)",
+                      "standards_built 目标缺少起算年度（since）"),
     "bad_threshold": ("a rate target outside 0–1 (write 0.95 or 95%) or a negative threshold",
                       "比率目标不在 0–1 之间（应写 0.95 或 95%），或目标值为负"),
 }
@@ -523,6 +535,16 @@ DOMAIN_TERMS: list[tuple[str, str, str]] = [
     ("复查", "renewal (re-examination)",
      "计量标准考核证书到期前的复查；规划中的 renew 动作 / the planner's renew action; cost `renewal_cost`"),
     ("投资估算", "estimated cost", "预算申请中的费用（万元）/ the cost column of the budget request (10k CNY)"),
+    ("建标日期", "established (date of the first certificate)",
+     "`standards.established`：首次取得计量标准考核证书的日期 / the date of a standard's first certificate"),
+    ("新建计量标准", "standards built",
+     "`standards_built`：起算年度（`since`）1 月 1 日及以后建标的有效标准数 / valid standards established on or "
+     "after 1 January of `since`"),
+    ("起算年度", "since (the first year counted)", "`targets.since`：新建计量标准目标的起算年 / of a standards_built "
+     "target"),
+    ("检定校准项目", "service items (verification and calibration items)",
+     "`service_items`：法定机构 × 其可溯源标准能检的器具种类（不重复）/ distinct (legal institution, instrument "
+     "type) pairs with a traceable standard"),
     ("检定周期", "verification period", "`verification_period_months`"),
     ("年检定能力", "annual verification capacity", "`capacity_per_year`"),
     ("能力满足率", "capacity rate", "`capacity_rate`：最大流 / 年检定量 / max-flow ÷ annual load"),

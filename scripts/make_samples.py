@@ -120,7 +120,8 @@ _COMMON_ZH = "\n".join([
     "",
     "**示意（虚构）的部分**",
     "- 各机构持有哪些计量标准、各有几套，各级标准数量；",
-    "- 证书编号、证书有效期、溯源证书编号和日期、暂停/撤销状态；",
+    "- 证书编号、证书有效期、建标日期（`established`，按 4 年证书周期回推，分布于 2005 年至参考日期）、"
+    "溯源证书编号和日期、暂停/撤销状态；",
     "- 年检定能力、复查费用（`renewal_cost`）、候选项目建设费用"
     "（`build_cost`，省 80–300、市 30–120、县 10–50 万元）；",
     "- 各县在用器具数量（`demand.csv`）及器具缺口；",
@@ -147,7 +148,9 @@ _COMMON_EN = """\
 
 **Illustrative (made up)**
 - Which standards each institution holds, how many sets, the counts per level.
-- Certificate numbers and expiries, calibration certificates and dates, suspended/retired statuses.
+- Certificate numbers and expiries, establishment dates (`established`, whole 4-year certificate cycles back
+  from the current certificate, spread over 2005 to the reference date), calibration certificates and dates,
+  suspended/retired statuses.
 - Capacities, renewal costs, candidate build costs (province 80–300, city 30–120, county 10–50 万元).
 - In-service instrument counts per county (`demand.csv`) and the gaps.
 - All other verification periods (12 or 24 months, confidence L).

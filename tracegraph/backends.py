@@ -29,7 +29,7 @@ from tracegraph.algorithms.gaps import (
     expiring_order,
 )
 from tracegraph.algorithms.targets import TargetResult
-from tracegraph.models import FILTERS, Target
+from tracegraph.models import COUNT_METRICS, FILTERS, Target
 from tracegraph.store import Neo4jStore
 
 _REGIONS = ("MATCH (m:TracegraphMeta {name: 'current'}) MATCH (r:Region {v: m.version}) "
@@ -121,17 +121,30 @@ class Neo4jBackend:
         regions = self.store.read(_REGIONS)
         tops = [r["code"] for r in regions if r["parent"] is None]
         name = {r["code"]: r["name"] for r in regions}
-        report = self.coverage(as_of) if any(t.metric != "standards_count" for t in targets) else None
+        report = self.coverage(as_of) if any(t.metric not in COUNT_METRICS for t in targets) else None
         results = []
         for t in targets:
             for code in [t.region] if t.region else tops:
-                value = (self._standards_count(as_of, code, t.level or "province") if t.metric == "standards_count"
+                value = (self._count(as_of, code, t) if t.metric in COUNT_METRICS
                          else getattr(report.regions[code].figures[t.filter], t.metric))  # type: ignore[union-attr]
                 results.append(TargetResult(id=t.id, region=code, region_name=name[code], metric=t.metric,
                                             filter=t.filter, level=t.level, threshold=t.threshold, year=t.year,
                                             value=value, met=None if value is None else value >= t.threshold,
-                                            source=t.source))
+                                            source=t.source, since=t.since))
         return results
+
+    def _count(self, as_of: dt.date, region: str, t: Target) -> float | None:
+        """A count target's figure (figures.md, Count targets) from its cypher/ library file."""
+        if t.metric == "standards_count":
+            return self._standards_count(as_of, region, t.level or "province")
+        if t.metric == "standards_built":
+            if t.since is None:
+                return None
+            rows = self.store.run_library("standards_built", as_of=as_of, region=region, since=t.since,
+                                          level=t.level)
+            return float(rows[0]["built"]) if rows else None
+        rows = self.store.run_library("service_items", as_of=as_of, region=region, level=t.level)
+        return float(rows[0]["items"]) if rows else None
 
     def _standards_count(self, as_of: dt.date, region: str, level: str) -> float | None:
         rows = self.store.run_library("standards_count", as_of=as_of, region=region, level=level)

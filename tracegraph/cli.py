@@ -20,9 +20,9 @@ from rich.table import Table
 from tracegraph import algorithms as alg
 from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.graph import build_graph
-from tracegraph.i18n import Lang, pct, t
+from tracegraph.i18n import Lang, figure, pct, t
 from tracegraph.models import Dataset
-from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
+from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
 from tracegraph.validation import Report, validate
 
 app = typer.Typer(help="tracegraph: traceability graph and measurement-standard planner (量传溯源体系规划)",
@@ -361,11 +361,10 @@ def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, t
     table = _table(t("targets_title", lg, as_of=day),
                    ["target", "region", "metric", "filter", "level", "year", "threshold", "value", "met"], lg)
     for r in results:
-        rate = r.metric != "standards_count"
-        show = pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
         met = t("n/a", lg) if r.met is None else ("[green]✓[/green]" if r.met else "[red]✗[/red]")
         table.add_row(r.id, f"{r.region} {r.region_name}", t(r.metric, lg), t(r.filter, lg),
-                      t(r.level, lg) if r.level else "", str(r.year or ""), show(r.threshold), show(r.value), met)
+                      t(r.level, lg) if r.level else "", str(r.year or ""), figure(r.metric, r.threshold),
+                      figure(r.metric, r.value), met)
     out.print(table)
 
 
@@ -392,10 +391,14 @@ class Method(StrEnum):
 def plan_cmd(dataset: OptDatasetArg = None,
              budget: Annotated[float | None, typer.Option(help="budget mode: total budget (万元)")] = None,
              targets: Annotated[bool, typer.Option("--targets", help="target mode: cheapest plan meeting every "
-                                                   "coverage-type target")] = False,
+                                                   "target (coverage-type and count targets)")] = False,
              targets_file: Annotated[Path | None, typer.Option(help="targets CSV instead of the dataset's own")] = None,
-             years: Annotated[str | None, typer.Option(help="plan years, e.g. 2026:2030 (phased plan)")] = None,
-             budget_per_year: Annotated[float | None, typer.Option(help="budget of each plan year (万元)")] = None,
+             years: Annotated[str | None, typer.Option(help="programme years, e.g. 2026:2030: each judged at 31 "
+                                                       "December, certificates expiring on the way")] = None,
+             budget_per_year: Annotated[float | None, typer.Option(help="cap on each plan year's spending (万元)")]
+             = None,
+             certificate_years: Annotated[int, typer.Option(help="years a new or renewed certificate is valid")]
+             = CERTIFICATE_YEARS,
              as_of: AsOf = None,
              no_renewals: Annotated[bool, typer.Option("--no-renewals", help="plan builds only")] = False,
              renewal_cost: Annotated[float, typer.Option(help="renewal cost (万元) of a standard without "
@@ -407,13 +410,26 @@ def plan_cmd(dataset: OptDatasetArg = None,
              fmt: Annotated[Fmt, typer.Option("--format", help="table or json")] = Fmt.table,
              out_file: Annotated[Path | None, typer.Option("--out", help="budget request .xlsx (a .md summary is "
                                                             "written beside it)")] = None,
+             project_name: Annotated[str | None, typer.Option(help="request: 项目名称")] = None,
+             department: Annotated[str | None, typer.Option(help="request: 主管部门")] = None,
+             implementer: Annotated[str | None, typer.Option(help="request: 实施单位")] = None,
+             attribute: Annotated[str | None, typer.Option(help="request: 项目属性, 新增 (new) or 延续 (continuing)")]
+             = None,
+             satisfaction: Annotated[str | None, typer.Option(help="request: 服务对象满意度指标 (default ≥90%)")]
+             = None,
              lang: LangOpt = "zh", neo4j: Neo4jFlag = False, uri: UriOpt = None, user: UserOpt = None,
              password: PasswordOpt = None) -> None:
     """Which standards to build or renew next: within a budget, or the cheapest plan meeting the targets."""
     from tracegraph.planning import PlanningProblem
-    from tracegraph.planning.request import request_markdown, write_request
+    from tracegraph.planning.request import RequestHeader, request_markdown, write_request
 
     day, lg = _date(as_of), _lang(lang)
+    given = {"project_name": project_name, "department": department, "implementer": implementer,
+             "attribute": attribute, "satisfaction": satisfaction}
+    try:
+        header = RequestHeader(**{k: v for k, v in given.items() if v is not None})
+    except ValueError:
+        raise typer.BadParameter(f"not 新增 or 延续: {attribute!r}", param_hint="--attribute") from None
     if fmt == Fmt.csv:
         raise typer.BadParameter("plan prints a table or json (the request workbook is --out)", param_hint="--format")
     if targets == (budget is not None or (budget_per_year is not None and not targets)):
@@ -423,7 +439,8 @@ def plan_cmd(dataset: OptDatasetArg = None,
     try:
         problem = PlanningProblem.from_dataset(
             ds, day, mode="targets" if targets else "budget", budget=budget, years=_years(years),
-            budget_per_year=budget_per_year, renewals=not no_renewals, renewal_cost=renewal_cost)
+            budget_per_year=budget_per_year, renewals=not no_renewals, renewal_cost=renewal_cost,
+            certificate_years=certificate_years)
         with err.status(t("solving", lg)) as status:
             plan = problem.solve(method.value, time_limit=time_limit,
                                  progress=lambda stage: status.update(f"{t('solving', lg)}: {stage}"))
@@ -431,8 +448,8 @@ def plan_cmd(dataset: OptDatasetArg = None,
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     if out_file is not None:
-        write_request(plan, out_file, lg)
-        out_file.with_suffix(".md").write_text(request_markdown(plan, lg), encoding="utf-8")
+        write_request(plan, out_file, lg, header)
+        out_file.with_suffix(".md").write_text(request_markdown(plan, lg, header), encoding="utf-8")
         err.print(f"{out_file} + {out_file.with_suffix('.md')}")
     if fmt == Fmt.json:
         _dump(plan.to_contract())
@@ -477,8 +494,14 @@ def _plan_tables(plan: Any, lang: Lang) -> None:
 
     table = _table(t("plan_title", lang, as_of=plan.as_of, status=t(plan.status, lang)), COLUMNS[:8], lang)
     for a in plan.actions:
-        table.add_row(*(str(v) for v in action_row(a, lang)[:8]))
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in action_row(a, lang)[:8]))
     out.print(table)
+    if plan.programme:
+        years = _table("", ["year", "cost_10k", "builds", "renewals", "coverage_without", "coverage_with"], lang)
+        for y in plan.by_year:
+            years.add_row(str(y.year), f"{y.cost:,.2f}", str(y.builds), str(y.renewals), pct(y.baseline.coverage),
+                          pct(y.figures.coverage))
+        out.print(years)
     figures = _table("", ["metric", "before", "after"], lang)
     for key in ("coverage", "weighted_coverage", "capacity_rate", "covered_instruments"):
         b, a = getattr(plan.before, key), getattr(plan.after, key)
@@ -488,11 +511,13 @@ def _plan_tables(plan: Any, lang: Lang) -> None:
     if plan.unmet:
         out.print(f"[red]{t('unmet_title', lang)}[/red]")
         for m in plan.unmet:
-            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} ≥ {pct(m.threshold)}: "
-                      f"{pct(m.best)}")
+            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} "
+                      f"≥ {figure(m.metric, m.threshold)}: {figure(m.metric, m.best)}")
             for r in m.describe(lang)[:10]:
                 out.print(f"    - {r}")
-    out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.1f}")
+    out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.2f}")
+    if plan.status == "feasible":
+        out.print(t("plan_gap", lang, gap="—" if plan.gap is None else f"{plan.gap:.4%}"))
 
 
 @app.command("template")

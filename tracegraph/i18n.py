@@ -17,6 +17,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "annual_load": ("年检定量", "annual load"),
     "capacity_rate": ("能力满足率", "capacity rate"),
     "standards_count": ("计量标准数", "standards count"),
+    "standards_built": ("新建计量标准数", "standards built"),
+    "service_items": ("检定校准项目数", "service items"),
     # filters
     "all": ("全部", "all"),
     "household_meter": ("民用四表", "household meters"),
@@ -231,6 +233,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "optimal": ("已证明最优", "proven optimal"),
     "feasible": ("可行（未证明最优）", "feasible (not proven optimal)"),
     "infeasible": ("无解", "infeasible"),
+    "no_solution": ("时限内未找到方案", "no plan found within the time limit"),
     "request_title": ("社会公用计量标准建设项目预算申请（规划方案）", "Budget request: public measurement standards"),
     "request_summary": (
         "本方案共 {n} 项，投资估算 {cost} 万元（{status}）。实施后新增覆盖在用器具 {gained} 台（件），"
@@ -257,9 +260,116 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unmet_budget": ("达成目标的最低费用为 {cost} 万元，超出预算", "the targets need {cost} (10k CNY); the budget "
                      "is smaller"),
     "unmet_budget_unknown": ("预算内无法达成全部目标", "the targets cannot be met within the budget"),
+    "unmet_caps": ("按年度预算上限无法达成全部目标；不设年度上限时达成目标的最低费用为 {cost} 万元",
+                   "the yearly caps are too small for the targets; without them the targets need {cost} "
+                   "(10k CNY)"),
+    "unmet_count": ("全部候选建成、全部标准复查后，{year}年最多只能达到 {best}（目标 {need}）",
+                    "every candidate built and every standard renewed reaches {best} in {year} (target {need})"),
     "plan_title": ("规划方案（截至 {as_of}，{status}）", "Plan as of {as_of} ({status})"),
+    "plan_gap": ("未证明最优：与最优方案的差距至多 {gap}", "not proven optimal: at most {gap} from the optimum"),
+    "builds": ("新建", "builds"),
+    "renewals": ("复查", "renewals"),
+    "coverage_without": ("覆盖率(不实施)", "coverage without"),
+    "coverage_with": ("覆盖率(实施后)", "coverage with"),
     "unmet_title": ("无法达成的目标", "Targets no plan can meet"),
     "solving": ("求解中", "solving"),
+    # the budget request (预算申报): 分年度预算 and 绩效目标
+    "req_sheet_years": ("分年度预算", "Budget by year"),
+    "req_sheet_performance": ("绩效目标", "Performance targets"),
+    "req_md_title": ("预算申报：{name}", "Budget request: {name}"),
+    "req_default_project": ("计量标准建设与复查项目", "Measurement standards: construction and renewal"),
+    "req_default_department": ("（填写主管部门）", "(competent department)"),
+    "req_default_implementer": ("（填写实施单位）", "(implementing unit)"),
+    "req_attr_新增": ("新增", "new"),
+    "req_attr_延续": ("延续", "continuing"),
+    "req_years_title": ("分年度预算（{period}）", "Budget by year ({period})"),
+    "req_unit_money": ("单位：万元", "Unit: 10k CNY"),
+    "req_builds_n": ("新建项目数(项)", "Builds"),
+    "req_builds_cost": ("新建金额(万元)", "Builds (10k CNY)"),
+    "req_renewals_n": ("复查项目数(项)", "Renewals"),
+    "req_renewals_cost": ("复查金额(万元)", "Renewals (10k CNY)"),
+    "req_year_total": ("年度合计(万元)", "Year total (10k CNY)"),
+    "req_year_cap": ("年度预算控制数(万元)", "Yearly budget (10k CNY)"),
+    "req_form_title": ("项目支出绩效目标申报表", "Project expenditure performance targets"),
+    "req_form_period": ("（{period}）", "({period})"),
+    "req_project_name": ("项目名称", "Project"),
+    "req_department": ("主管部门", "Competent department"),
+    "req_implementer": ("实施单位", "Implementing unit"),
+    "req_attribute": ("项目属性", "Project type"),
+    "req_period": ("项目期", "Project period"),
+    "req_period_span": ("{first}—{last}年", "{first}–{last}"),
+    "req_period_one": ("{year}年", "{year}"),
+    "req_funds": ("资金总额（万元）", "Total funds (10k CNY)"),
+    "req_funds_year": ("其中：{year}年（万元）", "of which {year} (10k CNY)"),
+    "req_overall": ("总体目标", "Overall goal"),
+    "req_l1": ("一级指标", "Level 1"),
+    "req_l2": ("二级指标", "Level 2"),
+    "req_l3": ("三级指标", "Indicator"),
+    "req_value": ("指标值", "Value"),
+    "req_output": ("产出指标", "Output"),
+    "req_quantity": ("数量指标", "Quantity"),
+    "req_quality": ("质量指标", "Quality"),
+    "req_timeliness": ("时效指标", "Timeliness"),
+    "req_costs": ("成本指标", "Cost"),
+    "req_benefit": ("效益指标", "Benefit"),
+    "req_social": ("社会效益指标", "Social benefit"),
+    "req_satisfaction_l1": ("满意度指标", "Satisfaction"),
+    "req_satisfaction_l2": ("服务对象满意度指标", "Satisfaction of those served"),
+    "req_ind_builds": ("新建社会公用计量标准", "New public measurement standards built"),
+    "req_ind_renewals": ("复查计量标准", "Measurement standards renewed (复查)"),
+    "req_ind_deadline": ("完成时限", "Completion"),
+    "req_ind_total_cost": ("项目总投资", "Total investment"),
+    "req_ind_instruments": ("新增覆盖在用计量器具", "Instruments in use newly covered"),
+    "req_ind_kept": ("保持溯源覆盖的在用计量器具", "Instruments in use kept covered"),
+    "req_goal_kept": ("，并使{kept}台件在用计量器具保持溯源覆盖（不实施本项目，到{last}年末将失去覆盖）",
+                      ", and keeps {kept} instruments in use covered that would lose coverage by the end of {last} "
+                      "without it"),
+    "req_ind_satisfaction": ("服务对象满意度", "Satisfaction of those served"),
+    "req_deadline": ("{year}年12月31日前", "by 31 December {year}"),
+    "req_u_item": ("项", "items"),
+    "req_u_piece": ("台件", "instruments"),
+    "req_u_money": ("万元", "10k CNY"),
+    "req_m_coverage": ("量传溯源体系覆盖率", "traceability coverage"),
+    "req_m_weighted_coverage": ("在用计量器具溯源覆盖率", "instruments in use covered"),
+    "req_m_capacity_rate": ("检定能力满足率", "verification capacity rate"),
+    "req_m_standards_count": ("{level}社会公用计量标准数（{level}地区平均）",
+                              "public standards at {level} level (average per {level} region)"),
+    "req_m_standards_built": ("新建计量标准数", "standards built"),
+    "req_m_service_items": ("检定、校准项目数", "verification and calibration items"),
+    "req_goal_builds": ("新建{names}等社会公用计量标准{n}项", "build {n} public measurement standards ({names})"),
+    "req_goal_renewals": ("复查到期计量标准{m}项", "renew {m} measurement standards"),
+    "req_goal_nothing": ("不新建、不复查计量标准", "build and renew nothing"),
+    "req_goal_cost": ("，项目总投资{cost}万元（{per_year}）。", "; total investment {cost} (10k CNY): {per_year}. "),
+    "req_goal_cost_one": ("，项目总投资{cost}万元。", "; total investment {cost} (10k CNY). "),
+    "req_goal_year": ("{year}年{cost}万元", "{year} {cost}"),
+    "req_goal_effect": ("项目实施后，{changes}，新增覆盖在用计量器具{k}台件", "Afterwards {changes}, and {k} more "
+                        "instruments in use are covered"),
+    "req_goal_targets": ("，实现{targets}的规划目标", ", meeting the targets {targets}"),
+    "req_rise": ("{name}由{before}提高到{after}", "{name} rises from {before} to {after}"),
+    "req_fall": ("{name}由{before}降至{after}", "{name} falls from {before} to {after}"),
+    "req_hold": ("{name}保持在{after}", "{name} stays at {after}"),
+    "req_infeasible": ("规划无解：在现有候选标准和预算条件下，没有任何方案能达成全部规划目标。本表不构成预算申报。",
+                       "No plan: no programme within the candidates and budgets meets every target. This is not a "
+                       "budget request."),
+    "req_no_solution": ("未找到方案：求解时限内没有找到任何可行方案。本表不构成预算申报，请延长求解时限后重新规划。",
+                        "No plan found within the time limit. This is not a budget request: plan again with a "
+                        "longer time limit."),
+    "req_unmet_heading": ("无法达成的目标及原因", "Targets not met, and why"),
+    "req_unmet_target": ("{id}：{name} ≥ {threshold}，最多只能达到 {best}", "{id}: {name} ≥ {threshold}; at best "
+                         "{best}"),
+    "req_unmet_target_nobest": ("{id}：{name} ≥ {threshold}", "{id}: {name} ≥ {threshold}"),
+    "req_notes": ("说明", "Notes"),
+    "req_note_money": ("金额为候选目录中的投资估算，精确到0.01万元。", "Costs are the candidate catalogue's estimates, "
+                       "exact to 0.01 (10k CNY)."),
+    "req_note_programme": ("规划前指标为{first}年末不实施本项目的情况，规划后指标为{last}年末实施本项目后的情况。",
+                           "Before: the figures at the end of {first} without the project; after: at the end of "
+                           "{last} with it."),
+    "req_note_snapshot": ("规划前、后指标均按{date}计算。", "Before and after are both judged as of {date}."),
+    "req_note_status": ("方案状态：{status}。", "Plan status: {status}."),
+    "req_note_gap": ("方案状态：{status}，与最优解的差距至多{gap}。", "Plan status: {status}, at most {gap} from the "
+                     "optimum."),
+    "req_no_solution_status": ("未找到方案", "no solution"),
+    "req_page": ("第 &P 页，共 &N 页", "Page &P of &N"),
 }
 
 
@@ -273,6 +383,18 @@ def t(key: str, lang: Lang = "zh", **values: object) -> str:
 def pct(value: float | None) -> str:
     """A rate as people read it (``95.00%``), a dash when it is undefined."""
     return "—" if value is None else f"{value:.2%}"
+
+
+def figure(metric: str, value: float | None) -> str:
+    """A target's threshold or value as people read it: a rate as a percentage, ``standards_count``
+    (an average over regions) with one decimal, the other count metrics as whole numbers."""
+    from tracegraph.models import COUNT_METRICS
+
+    if metric not in COUNT_METRICS:
+        return pct(value)
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if metric == "standards_count" else f"{value:,.0f}"
 
 
 def glossary() -> list[tuple[str, str]]:

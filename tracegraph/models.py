@@ -19,11 +19,15 @@ RegionLevel = Literal["province", "city", "county"]
 InstitutionLevel = Literal["national", "province", "city", "county"]
 Domain = Literal["trade", "safety", "medical", "environment", "other"]
 Status = Literal["in_service", "suspended", "retired"]
-Metric = Literal["coverage", "weighted_coverage", "capacity_rate", "standards_count"]
+Metric = Literal["coverage", "weighted_coverage", "capacity_rate", "standards_count", "standards_built",
+                 "service_items"]
 
 DOMAINS: tuple[str, ...] = ("trade", "safety", "medical", "environment", "other")
 FILTERS: tuple[str, ...] = ("all", "household_meter", "mandatory", *(f"domain:{d}" for d in DOMAINS))
 RATE_METRICS: tuple[str, ...] = ("coverage", "weighted_coverage", "capacity_rate")
+#: Targets that count standards or service items (figures.md, Count targets): ``level`` applies, the
+#: threshold is a number (not a rate), and the figure is not read off the coverage report.
+COUNT_METRICS: tuple[str, ...] = ("standards_count", "standards_built", "service_items")
 LEVEL_RANK = {"county": 1, "city": 2, "province": 3, "national": 4}
 
 _LEVEL_ALIASES = {
@@ -43,7 +47,10 @@ _STATUS_ALIASES = {
     "in_service": "in_service", "在用": "in_service", "suspended": "suspended",
     "暂停": "suspended", "retired": "retired", "撤销": "retired",
 }
-_METRIC_ALIASES = {m: m for m in ("coverage", "weighted_coverage", "capacity_rate", "standards_count")}
+_METRIC_ALIASES = {
+    **{m: m for m in RATE_METRICS + COUNT_METRICS},
+    "计量标准数": "standards_count", "新建计量标准数": "standards_built", "检定校准项目数": "service_items",
+}
 
 
 def _enum(aliases: dict[str, str]) -> BeforeValidator:
@@ -182,6 +189,7 @@ class Standard(Row):
     capacity_per_year: OptCapacity = col("年检定能力", None)
     verifies: TextList = col("可检器具")
     renewal_cost: OptMoney = col("复查费用", None)
+    established: OptDate = col("建标日期", None)  # date of the first certificate
 
 
 class TraceLink(Row):
@@ -228,6 +236,7 @@ class Target(Row):
     )
     threshold: Annotated[float, BeforeValidator(_parse.parse_rate)] = col("目标值")
     year: Annotated[int | None, _optional(_parse.parse_int)] = col("年度", None)
+    since: Annotated[int | None, _optional(_parse.parse_int)] = col("起算年度", None)  # standards_built only
     source: Annotated[str | None, _optional(_parse.text)] = col("依据", None)
     note: Annotated[str | None, _optional(_parse.text)] = col("说明", None)
 

@@ -12,6 +12,8 @@
   strictly higher level by an institution of an ancestor region, province standards to the
   national primaries — so the graph is acyclic by construction;
 - certificate expiries spread around ``as_of`` (~4 % expired, ~8 % expiring within 180 days),
+  establishment dates (建标日期) a whole number of certificate cycles before the current
+  certificate, spread over 2005 to ``as_of``,
   link expiries (~3 % expired), ~1 % suspended, ~0.5 % retired, renewal costs, and
   capacities sized to each set's planned share of the demand it serves (so ``capacity_rate``
   falls below 1 where sets are missing or broken);
@@ -55,6 +57,7 @@ ZERO_COUNT_SHARE = 0.03  # demand rows that exist but count 0
 UPSTREAM_PRESENT = 0.97  # chance the province holds an upstream kind needed below it
 RENEWAL_COST_SHARE = 0.6
 CERTIFICATE_YEARS = 4  # JJF 1033-2023: validity believed 4 years (L)
+ESTABLISHED_FROM = 2005  # the earliest first certificate (建标日期) of a generated non-primary standard
 
 #: How the annual load of a county is shared among the institutions able to take it (illustrative).
 _WORKLOAD_WEIGHT = {"county": 0.6, "city": 0.3, "province": 0.1, "grid": 3.0, "water": 0.5}
@@ -377,17 +380,27 @@ class _Generator:
             planned = kind.capacity_per_year * rng.uniform(0.3, 1.0)
         return max(50, _round2(planned * rng.uniform(0.7, 1.4)))
 
+    def _established(self, rng: random.Random, issued: dt.date) -> dt.date:
+        """建标日期: the current certificate was issued on ``issued``; before it, a whole number of
+        earlier certificate cycles (uniformly 0 up to what fits after ``ESTABLISHED_FROM``)."""
+        cycles = max(0, (issued.year - ESTABLISHED_FROM) // CERTIFICATE_YEARS)
+        return min(_years_before(issued, CERTIFICATE_YEARS * rng.randint(0, cycles)), self.as_of)
+
     def finish_standards(self) -> list[Standard]:
         rng = self.rng("attributes")
+        # A phase of its own, so the other attributes draw exactly what they drew before it existed.
+        founding = self.rng("established")
         counters: dict[str, int] = defaultdict(int)
         out = []
         for s in self.stds:
             if s.primary:
                 p = cat.PRIMARIES_BY_KEY[s.kind]
+                year = rng.randint(1990, 2020)
+                established = dt.date(year, founding.randint(1, 12), founding.randint(1, 28))
                 out.append(Standard(id=s.id, name=s.name, institution="NIM", quantity=p.quantity,
-                                    certificate_no=f"国基证[{rng.randint(1990, 2020)}]第{s.id[-2:]}号",
+                                    certificate_no=f"国基证[{year}]第{s.id[-2:]}号",
                                     certificate_expiry=None, status="in_service", primary=True,
-                                    capacity_per_year=None, verifies=[]))
+                                    capacity_per_year=None, verifies=[], established=established))
                 continue
             kind = cat.KINDS_BY_KEY[s.kind]
             r = rng.random()
@@ -412,7 +425,8 @@ class _Generator:
             out.append(Standard(id=s.id, name=s.name, institution=s.institution.id, quantity=kind.quantity,
                                 certificate_no=certificate, certificate_expiry=expiry, status=status, primary=False,
                                 capacity_per_year=self._capacity(rng, s), verifies=list(kind.verifies),
-                                renewal_cost=cost))
+                                renewal_cost=cost,
+                                established=self._established(founding, _years_before(expiry, CERTIFICATE_YEARS))))
         return out
 
     def _abbr(self, province: str) -> str:
@@ -479,6 +493,14 @@ def _exponent(prevalences: list[float], n: float) -> float:
         else:
             high = mid
     return (low + high) / 2
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` years earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def _round2(x: float) -> int:

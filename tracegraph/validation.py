@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from tracegraph import _parse
 from tracegraph._raw import RawDataset, RawTable
-from tracegraph.models import REQUIRED_TABLES, TABLES, Dataset, Row
+from tracegraph.models import COUNT_METRICS, REQUIRED_TABLES, TABLES, Dataset, Row
 
 EXPIRY_WARNING_DAYS = 180
 
@@ -486,7 +486,30 @@ def _check_targets(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 "",
                 zh="计量标准数量目标必须填写级别",
             )
-        if t.threshold < 0 or (t.metric != "standards_count" and t.threshold > 1):
+        if t.metric == "standards_built" and t.since is None:
+            report.add(
+                "error",
+                "missing_since",
+                file,
+                "a standards_built target needs since: the first year counted",
+                number,
+                parsed.where("targets", "since")[1],
+                "",
+                zh="新建计量标准目标必须填写起算年度",
+            )
+        if t.metric in COUNT_METRICS:
+            if t.threshold < 0:
+                report.add(
+                    "error",
+                    "bad_threshold",
+                    file,
+                    "a count target must not be negative",
+                    number,
+                    column,
+                    t.threshold,
+                    zh="数量目标不能为负数",
+                )
+        elif t.threshold < 0 or t.threshold > 1:
             report.add(
                 "error",
                 "bad_threshold",

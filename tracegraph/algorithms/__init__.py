@@ -4,7 +4,8 @@
 - :mod:`.coverage` — the coverage figures of every region and filter, capacity by max-flow
 - :mod:`.gaps`     — uncovered items with reasons, expiring certificates, single points of failure
 - :mod:`.impact`   — what fails downstream when one standard fails
-- :mod:`.targets`  — plan targets against the figures, standards counted per level
+- :mod:`.targets`  — plan targets against the figures; standards counted per level, standards built
+  since a year, service items (检定、校准项目)
 """
 
 from tracegraph.algorithms.chains import Chain, chain, is_valid, traceable_standards, valid_standards
@@ -23,11 +24,17 @@ from tracegraph.algorithms.gaps import (
     uncovered_items,
 )
 from tracegraph.algorithms.impact import Impact, failure_impacts, impact
-from tracegraph.algorithms.targets import TargetResult, evaluate_targets, standards_count
+from tracegraph.algorithms.targets import (
+    TargetResult,
+    evaluate_targets,
+    service_items,
+    standards_built,
+    standards_count,
+)
 
 __all__ = [
     "Chain", "CoverageReport", "Figures", "GapReport", "Impact", "TargetResult", "chain", "coverage",
     "covering_standards", "dataset_figures", "evaluate_targets", "expiring", "failure_impacts", "gaps", "impact",
-    "is_valid", "single_points_of_failure", "standards_count", "traceable_standards", "uncovered_items",
-    "valid_standards",
+    "is_valid", "service_items", "single_points_of_failure", "standards_built", "standards_count",
+    "traceable_standards", "uncovered_items", "valid_standards",
 ]

@@ -33,7 +33,7 @@ class FlowCache:
 
     def groups(self, items: list[object], covering: Mapping[object, Sequence[str]]) -> list[list[object]]:
         if self.group_of is None:
-            return _components(items, covering)
+            return components(items, covering)
         groups: dict[int, list[object]] = {}
         for item in items:
             groups.setdefault(self.group_of[item], []).append(item)
@@ -42,7 +42,7 @@ class FlowCache:
 
 def component_index(items: list[object], covering: Mapping[object, Sequence[str]]) -> dict[object, int]:
     """Item → number of its component (items linked through shared standards)."""
-    return {item: k for k, group in enumerate(_components(items, covering)) for item in group}
+    return {item: k for k, group in enumerate(components(items, covering)) for item in group}
 
 
 def item_flow(
@@ -71,7 +71,7 @@ def bounded_flow(items: list[object], loads: Mapping[object, int], covering: Map
     """Max flow of covered items whose standards all have a bounded capacity (``loads`` may hold more
     items than ``items``: only these are read)."""
     total = 0
-    for part in cache.groups(items, covering) if cache is not None else _components(items, covering):
+    for part in cache.groups(items, covering) if cache is not None else components(items, covering):
         key = frozenset(part)
         if cache is not None and key in cache.flows:
             total += cache.flows[key]
@@ -83,7 +83,7 @@ def bounded_flow(items: list[object], loads: Mapping[object, int], covering: Map
     return total
 
 
-def _components(items: list[object], covering: Mapping[object, Sequence[str]]) -> list[list[object]]:
+def components(items: list[object], covering: Mapping[object, Sequence[str]]) -> list[list[object]]:
     """Group items that share standards (union-find over the standards)."""
     parent: dict[str, str] = {}
 

@@ -4,8 +4,16 @@
 - :mod:`.request` — the budget request: an ``.xlsx`` workbook and a Markdown summary
 """
 
-from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
-from tracegraph.planning.problem import Plan, PlannedAction, PlanningProblem, RankedAction, Unmet, YearFigures
+from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
+from tracegraph.planning.problem import (
+    Plan,
+    PlannedAction,
+    PlanningProblem,
+    RankedAction,
+    Unmet,
+    YearFigures,
+    YearTarget,
+)
 
-__all__ = ["DEFAULT_RENEWAL_COST", "Plan", "PlannedAction", "PlanningProblem", "RankedAction", "Unmet",
-           "YearFigures"]
+__all__ = ["CERTIFICATE_YEARS", "DEFAULT_RENEWAL_COST", "Plan", "PlannedAction", "PlanningProblem", "RankedAction",
+           "Unmet", "YearFigures", "YearTarget"]

@@ -1,36 +1,28 @@
-"""A plan applied to the dataset: the figures after a plan come from the ordinary figure functions
-run on this dataset, so they never depend on the optimisation model being right."""
+"""A plan applied to the dataset, year by year: the figures after a plan come from the ordinary
+figure functions run on these datasets at each evaluation date, so they never depend on the
+optimisation model being right."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.models import LEVEL_RANK, Dataset, Standard, TraceLink
 from tracegraph.planning._universe import Universe
 
-CERTIFICATE_YEARS = 4  # 计量标准考核证书 validity (metrology-facts: believed 4 years)
-CALIBRATION_DAYS = 365  # a fresh traceability link: a yearly calibration
 PLANNED_CERTIFICATE = "规划"  # certificate number of a planned standard: it has none yet
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def calibrators_of(u: Universe, builds: list[str], renewed: set[str]) -> dict[str, str | None]:
-    """Each build → the standard that will calibrate it: among those traceable once the renewals and
-    the builds of higher levels are done, the nearest level first (a city build is calibrated in its
-    province before Beijing), existing before planned, then by id."""
-    traceable = traceable_in(u.ix, u.as_of, renewed=renewed)
+def calibrators_of(u: Universe, k: int, builds: list[str], renewed: set[str]) -> dict[str, str | None]:
+    """Each build in force at year k → the standard that calibrates it there: among those traceable
+    at that date once the renewals and the builds of higher levels are done, the nearest level
+    first (a city build is calibrated in its province before Beijing), existing before planned,
+    then by id."""
+    traceable = traceable_in(u.ix, u.dates[k], renewed=renewed)
     by_place = u.by_place(traceable)
     out: dict[str, str | None] = {}
     for b in sorted(builds, key=lambda s: (-LEVEL_RANK[u.level(s)], s)):
-        found = u.calibrators(b, by_place)
+        found = u.calibrators_among(b, by_place)
         found.sort(key=lambda x: (LEVEL_RANK[u.level(x)], x in u.builds, x))
         out[b] = found[0] if found else None
         if found:
@@ -38,38 +30,50 @@ def calibrators_of(u: Universe, builds: list[str], renewed: set[str]) -> dict[st
     return out
 
 
-def apply_plan(u: Universe, taken: Mapping[str, int], through: int | None = None) -> tuple[Dataset, dict]:
-    """The dataset once the actions taken in plan years ≤ ``through`` (all when None) are done, and
-    each build's calibrator."""
-    chosen = [a for a, k in taken.items() if through is None or k <= through]
-    renewed = {a for a in chosen if a in u.renewable}
-    builds = [a for a in chosen if a in u.builds]
-    calibrator = calibrators_of(u, builds, renewed)
-    ds = u.dataset
-    standards = [_renewed(s, u.as_of) if s.id in renewed else s for s in ds.standards]
-    links = [_fresh(link, u.as_of) if link.standard in renewed and link.valid_until < u.as_of else link
-             for link in ds.traceability]
+def in_force(u: Universe, taken: Mapping[str, int], k: int) -> dict[str, int]:
+    """The actions in force at year k (taken in a year of its window) → their year."""
+    window = set(u.window(k))
+    return {a: j for a, j in taken.items() if j in window}
+
+
+def apply_plan(u: Universe, taken: Mapping[str, int], k: int = -1) -> tuple[Dataset, dict[str, str | None]]:
+    """The dataset at year k's evaluation date with the actions in force there, and each build's
+    calibrator. Judge it with the ordinary figures at ``u.dates[k]``."""
+    k = k % len(u.dates)
+    active = in_force(u, taken, k)
+    renewed = {a for a in active if a in u.renewable}
+    builds = [a for a in active if a in u.builds]
+    calibrator = calibrators_of(u, k, builds, renewed)
+    ds, last = u.current, u.dates[-1]
+    standards = [_renewed(s, u, active[s.id]) if s.id in renewed else s for s in ds.standards]
+    # A renewal includes recalibration: every link of the standard counts again.
+    links = [link.model_copy(update={"valid_until": max(link.valid_until, last),
+                                     "calibrated_on": u.dates[active[link.standard]]})
+             if link.standard in renewed else link for link in ds.traceability]
     for b in sorted(builds):
-        standards.append(_new_standard(u, b))
+        standards.append(_new_standard(u, b, active[b]))
         if calibrator[b] is not None:
-            links.append(TraceLink(standard=b, upstream=calibrator[b],
-                                   valid_until=u.as_of + dt.timedelta(days=CALIBRATION_DAYS)))
+            links.append(TraceLink(standard=b, upstream=calibrator[b], valid_until=last,
+                                   calibrated_on=u.dates[active[b]]))
     return ds.model_copy(update={"standards": standards, "traceability": links}), calibrator
 
 
-def _renewed(s: Standard, as_of: dt.date) -> Standard:
-    expiry = max(s.certificate_expiry or as_of, add_years(as_of, CERTIFICATE_YEARS))
+def _renewed(s: Standard, u: Universe, j: int) -> Standard:
+    expiry = u.expiry(j)
+    if s.certificate_expiry is not None:
+        expiry = max(expiry, s.certificate_expiry)
     return s.model_copy(update={"certificate_expiry": expiry})
 
 
-def _fresh(link: TraceLink, as_of: dt.date) -> TraceLink:
-    return link.model_copy(update={"valid_until": as_of + dt.timedelta(days=CALIBRATION_DAYS), "calibrated_on": as_of})
-
-
-def _new_standard(u: Universe, b: str) -> Standard:
+def _new_standard(u: Universe, b: str, j: int) -> Standard:
     action = u.builds[b]
     k = u.candidates[action.candidate]
     return Standard(id=b, name=k.name, institution=action.institution, quantity=k.quantity,
-                    certificate_no=PLANNED_CERTIFICATE, certificate_expiry=add_years(u.as_of, CERTIFICATE_YEARS),
+                    certificate_no=PLANNED_CERTIFICATE, certificate_expiry=u.expiry(j),
                     status="in_service", primary=False, capacity_per_year=k.capacity_per_year,
-                    verifies=list(k.verifies))
+                    verifies=list(k.verifies), **_established(u, j))
+
+
+def _established(u: Universe, j: int) -> dict:
+    """A build's 建标日期 is its plan year's evaluation date (once the schema has the column)."""
+    return {"established": u.dates[j]} if "established" in Standard.model_fields else {}

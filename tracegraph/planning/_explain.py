@@ -14,7 +14,7 @@ import math
 from tracegraph._index import Index, Item
 from tracegraph.algorithms.chains import is_valid
 from tracegraph.models import LEVEL_RANK
-from tracegraph.planning._universe import Universe
+from tracegraph.planning._universe import Universe, Year
 
 NEVER = math.inf
 
@@ -23,9 +23,9 @@ def plan_order(u: Universe, taken: dict[str, int]) -> list[str]:
     return sorted(taken, key=lambda a: (taken[a], -LEVEL_RANK[u.level(a)], a in u.builds, a))
 
 
-def attribute(u: Universe, after: Index, covering_after: dict[Item, list[str]],
+def attribute(y: Year, after: Index, covering_after: dict[Item, list[str]],
               order: list[str]) -> dict[str, list[Item]]:
-    """Action → the items it newly covers (see the module docstring)."""
+    """Action → the items it newly covers at year y (see the module docstring)."""
     index = {a: k + 1 for k, a in enumerate(order)}
     ready: dict[str, float] = {}
 
@@ -35,7 +35,7 @@ def attribute(u: Universe, after: Index, covering_after: dict[Item, list[str]],
             return ready[s]
         ready[s] = NEVER  # the link graph is a DAG; this only guards against surprises
         attrs = after.standards[s]
-        if not is_valid(attrs, u.as_of):
+        if not is_valid(attrs, y.on):
             return NEVER
         own = index.get(s, 0)  # a build, or a renewal (which also revives its expired links)
         if attrs["primary"]:
@@ -43,14 +43,14 @@ def attribute(u: Universe, after: Index, covering_after: dict[Item, list[str]],
             return own
         best = NEVER
         for up, until in after.upstream.get(s, {}).items():
-            if until >= u.as_of:
+            if until >= y.on:
                 best = min(best, when(up))
         ready[s] = max(own, best)
         return ready[s]
 
     out: dict[str, list[Item]] = {a: [] for a in order}
     for item, standards in covering_after.items():
-        if item in u.base_covering:
+        if item in y.base_covering:
             continue
         first = min(when(s) for s in standards)
         if 0 < first < NEVER:
@@ -58,21 +58,21 @@ def attribute(u: Universe, after: Index, covering_after: dict[Item, list[str]],
     return out
 
 
-def alone_gain(u: Universe, a: str, traceable: set[str] | None = None) -> tuple[set[str], list[str]]:
-    """Standards newly traceable if action a (with the cheapest builds it needs first) were added to
-    a state where ``traceable`` are (default: now), and those builds."""
-    traceable = u.base if traceable is None else traceable
-    if a in u.renewable:
-        return _renewal_reach(u, a, traceable), []
-    needs = _cheapest_chain(u, a, traceable)
+def alone_gain(y: Year, a: str, traceable: set[str] | None = None) -> tuple[set[str], list[str]]:
+    """Standards newly traceable at year y if action a (with the cheapest builds it needs first) were
+    added to a state where ``traceable`` are (default: no action), and those builds."""
+    traceable = y.base if traceable is None else traceable
+    if a in y.u.renewable:
+        return _renewal_reach(y, a, traceable), []
+    needs = _cheapest_chain(y, a, traceable)
     if needs is None:
         return set(), []
     return {a, *needs}, needs
 
 
-def _renewal_reach(u: Universe, s: str, traceable: set[str]) -> set[str]:
+def _renewal_reach(y: Year, s: str, traceable: set[str]) -> set[str]:
     """Renewing s: s if some upstream is traceable, then what becomes traceable below it."""
-    ix = u.ix
+    ix = y.u.ix
     if not any(up in traceable for up in ix.upstream.get(s, {})):
         return set()
     reached, stack = {s}, [s]
@@ -81,30 +81,31 @@ def _renewal_reach(u: Universe, s: str, traceable: set[str]) -> set[str]:
         for d in ix.downstream.get(up, ()):
             if d in traceable or d in reached:
                 continue
-            if is_valid(ix.standards[d], u.as_of) and ix.upstream[d][up] >= u.as_of:
+            if is_valid(ix.standards[d], y.on) and ix.upstream[d][up] >= y.on:
                 reached.add(d)
                 stack.append(d)
     return reached
 
 
-def _cheapest_chain(u: Universe, b: str, traceable: set[str], depth: int = 0) -> list[str] | None:
+def _cheapest_chain(y: Year, b: str, traceable: set[str], depth: int = 0) -> list[str] | None:
     """Builds that must come first so that b is traceable (empty: something traceable can
     calibrate it; None: nothing can)."""
-    found = u.calibrators(b)
+    u = y.u
+    found = y.calibrators(b)
     if any(c in traceable for c in found):
         return []
     best: tuple[float, list[str]] | None = None
     for c in found:
         if c not in u.builds or depth > 3:
             continue
-        chain = _cheapest_chain(u, c, traceable, depth + 1)
+        chain = _cheapest_chain(y, c, traceable, depth + 1)
         if chain is not None:
-            cost = u.builds[c].cost + sum(u.builds[x].cost for x in chain)
+            cost = u.builds[c].cents + sum(u.builds[x].cents for x in chain)
             if best is None or cost < best[0]:
                 best = (cost, [c, *chain])
     return None if best is None else best[1]
 
 
-def items_reached(u: Universe, standards: set[str]) -> list[Item]:
-    """Open items those standards would cover."""
-    return sorted({i for s in standards for i in u.open_by_standard.get(s, ())})
+def items_reached(y: Year, standards: set[str]) -> list[Item]:
+    """Open items of year y those standards would cover."""
+    return sorted({i for s in standards for i in y.open_by_standard.get(s, ())})

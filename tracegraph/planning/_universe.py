@@ -1,10 +1,13 @@
-"""Every action a plan could take, and what each could reach (spec/figures.md, Planning).
+"""Every action a plan could take, and what each could reach, at each evaluation date (spec:
+figures.md Planning, programme.md).
 
-The universe is computed once per problem: the base state at the as-of date, every build
-(candidate × legal institution of an allowed level) and renewal, the state with *all* of them
-taken (an upper bound on every figure, since actions only ever add coverage and capacity), and
-the relevant part: the actions, standards and items the optimisation has to decide about.
-Everything else is a constant, which keeps the MILP small.
+A :class:`Universe` holds what does not depend on the date: the dataset as the programme sees it
+(links current at the as-of date kept current by routine recalibration), every build (candidate ×
+legal institution of an allowed level) and renewal, reach, and the scopes of targets. A
+:class:`Year` is one evaluation date: the base state there (no action), the state with *all*
+actions taken (an upper bound on every figure, since actions only ever add), and the relevant part:
+the standards and items the optimisation has to decide about. Everything else is a constant,
+which keeps the MILP small. A snapshot plan is a programme of one "year" judged at the as-of date.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tracegraph.models import LEVEL_RANK, Dataset
 
 Kind = Literal["build", "renew"]
 DEFAULT_RENEWAL_COST = 5.0  # 万元: illustrative, a re-examination (复查) of one standard
+CERTIFICATE_YEARS = 5  # V: validity of a new or renewed 计量标准考核证书 (programme.md; JJF 1033 editions differ)
 
 
 @dataclass(frozen=True)
@@ -32,33 +36,71 @@ class ActionSpec:
     kind: Kind
     standard: str  # the new standard's id (``K@I``), or the renewed standard's id
     institution: str
-    cost: float
+    cents: int  # cost in 0.01 万元: money is exact in integers
     candidate: str | None = None
 
     @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.standard}"
+    def cost(self) -> float:
+        return self.cents / 100
 
 
 def build_id(candidate: str, institution: str) -> str:
     return f"{candidate}@{institution}"
 
 
+def cents(amount: float) -> int:
+    """万元 → an integer number of 0.01 万元 (the unit every cost and budget is exact in)."""
+    return round(amount * 100)
+
+
+def year_end(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+def programme_dataset(ds: Dataset, as_of: dt.date, until: dt.date) -> Dataset:
+    """The dataset as a programme judges it: a link current at the as-of date is kept current by
+    routine recalibration (an operating cost) through ``until``; a link already expired stays so."""
+    if until <= as_of:
+        return ds
+    links = [link.model_copy(update={"valid_until": until}) if as_of <= link.valid_until < until else link
+             for link in ds.traceability]
+    return ds.model_copy(update={"traceability": links})
+
+
 @dataclass
 class Universe:
-    dataset: Dataset
-    as_of: dt.date
+    dataset: Dataset  # as given
+    as_of: dt.date  # D
+    years: list[int]  # plan years; a snapshot plan has one, judged at D
+    programme: bool = False
+    certificate_years: int = CERTIFICATE_YEARS
     renewals: bool = True
     renewal_cost: float = DEFAULT_RENEWAL_COST
+    current: Dataset = field(init=False)  # the dataset with routine recalibration applied
     ix: Index = field(init=False)
-    base: set[str] = field(init=False)  # traceable standards before any action (T0)
     _scopes: dict[tuple[str, str], list[Item]] = field(default_factory=dict, init=False, repr=False)
-    _relevant: dict[frozenset[Item], set[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.ix = compile_graph(build_graph(self.dataset))
-        self.base = traceable_in(self.ix, self.as_of)
+        self.dates = [year_end(y) for y in self.years] if self.programme else [self.as_of]
+        self.current = programme_dataset(self.dataset, self.as_of, self.dates[-1])
+        self.ix = compile_graph(build_graph(self.current))
         self.candidates = {k.id: k for k in self.dataset.candidates}
+        self.at = [Year(self, k) for k in range(len(self.dates))]
+
+    @property
+    def last(self) -> Year:
+        return self.at[-1]
+
+    def window(self, k: int) -> list[int]:
+        """Plan years j whose action is still in force at year k's evaluation date: j ≤ k, and the
+        certificate it gives (valid through 31 December of y_j + V) has not run out."""
+        if not self.programme:
+            return [0]
+        return [j for j in range(k + 1) if self.years[k] - self.years[j] <= self.certificate_years]
+
+    def expiry(self, j: int) -> dt.date:
+        """The certificate an action of plan year j gives: through 31 December of y_j + V."""
+        return year_end((self.years[j] if self.programme else self.as_of.year) + self.certificate_years)
 
     # --- the actions --------------------------------------------------------------------
     @cached_property
@@ -69,12 +111,13 @@ class Universe:
             for inst, a in self.ix.institutions.items():
                 if a["kind"] == "legal" and a["level"] in k.levels:
                     sid = build_id(k.id, inst)
-                    out[sid] = ActionSpec("build", sid, inst, k.build_cost, k.id)
+                    out[sid] = ActionSpec("build", sid, inst, cents(k.build_cost), k.id)
         return out
 
     @cached_property
     def renewable(self) -> dict[str, ActionSpec]:
-        """Standard id → its renewal: in service, not primary, certificate or some link expired."""
+        """Standard id → its renewal: in service, not primary, and its certificate runs out before the
+        last evaluation date or some link has already expired."""
         if not self.renewals:
             return {}
         out = {}
@@ -82,9 +125,10 @@ class Universe:
             if a["status"] != "in_service" or a["primary"]:
                 continue
             links_expired = any(d < self.as_of for d in self.ix.upstream.get(s, {}).values())
-            if links_expired or not is_valid(a, self.as_of):
+            if links_expired or not is_valid(a, self.dates[-1]):
                 cost = a.get("renewal_cost")
-                out[s] = ActionSpec("renew", s, self.ix.holder[s], self.renewal_cost if cost is None else cost)
+                amount = self.renewal_cost if cost is None else cost
+                out[s] = ActionSpec("renew", s, self.ix.holder[s], cents(amount))
         return out
 
     def action(self, standard: str) -> ActionSpec:
@@ -99,6 +143,10 @@ class Universe:
         b = self.builds.get(s)
         return b.institution if b else self.ix.holder[s]
 
+    def verifies(self, s: str) -> list[str]:
+        b = self.builds.get(s)
+        return list(self.candidates[b.candidate].verifies) if b else list(self.ix.verifies.get(s, ()))
+
     def capacity(self, s: str) -> int | None:
         """Scaled yearly capacity (see Index.load_scale); None = unlimited."""
         b = self.builds.get(s)
@@ -107,6 +155,14 @@ class Universe:
 
     def level(self, s: str) -> str:
         return self.ix.institutions[self.holder(s)]["level"]
+
+    @cached_property
+    def builds_at(self) -> dict[str, list[str]]:
+        """Institution → the builds possible there."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for sid, b in self.builds.items():
+            out[b.institution].append(sid)
+        return out
 
     # --- reach -------------------------------------------------------------------------
     @cached_property
@@ -136,17 +192,6 @@ class Universe:
             out[low] = [*local, *(national if rank < LEVEL_RANK["national"] else [])]
         return out
 
-    @cached_property
-    def full(self) -> set[str]:
-        """Standards (existing and planned) traceable when every action is taken."""
-        reached = traceable_in(self.ix, self.as_of, renewed=self.renewable)
-        by_place = self.by_place(reached)
-        for sid in sorted(self.builds, key=lambda s: -LEVEL_RANK[self.level(s)]):
-            if self.calibrators(sid, by_place):
-                reached.add(sid)
-                by_place[(self.holder(sid), self.quantity(sid))].append(sid)
-        return reached
-
     def by_place(self, standards: set[str]) -> dict[tuple[str, str], list[str]]:
         """(institution, quantity) → those standards held there: where a calibrator is looked up."""
         out: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -154,32 +199,9 @@ class Universe:
             out[(self.holder(s), self.quantity(s))].append(s)
         return out
 
-    @cached_property
-    def _full_by_place(self) -> dict[tuple[str, str], list[str]]:
-        return self.by_place(self.full)
-
-    def calibrators(self, build: str, by_place: dict | None = None) -> list[str]:
-        """Standards of the build's quantity that can calibrate it, among ``by_place`` (default: those
-        traceable in full)."""
-        by_place = self._full_by_place if by_place is None else by_place
+    def calibrators_among(self, build: str, by_place: dict[tuple[str, str], list[str]]) -> list[str]:
         q = self.quantity(build)
         return [u for inst in self.calibrating_institutions[self.holder(build)] for u in by_place.get((inst, q), ())]
-
-    # --- coverage ----------------------------------------------------------------------
-    @cached_property
-    def base_covering(self) -> dict[Item, list[str]]:
-        return covering_in(self.ix, self.base)
-
-    @cached_property
-    def full_covering(self) -> dict[Item, list[str]]:
-        """Item → every standard (existing or planned) that covers it when all actions are taken."""
-        existing = {s for s in self.full if s in self.ix.standards}
-        out = {item: list(ss) for item, ss in covering_in(self.ix, existing).items()}
-        for sid in self.builds:
-            if sid in self.full:
-                for item in self.items_of(sid):
-                    out.setdefault(item, []).append(sid)
-        return out
 
     def items_of(self, build: str) -> list[Item]:
         """Demand items a planned standard would cover."""
@@ -188,19 +210,7 @@ class Universe:
         counties = self.served_counties.get(self.holder(build), ())
         return [(c, t) for c in counties for t in k.verifies if (c, t) in demand]
 
-    @cached_property
-    def open_items(self) -> list[Item]:
-        """Uncovered now, coverable by some plan: the items a plan decides about."""
-        return [i for i in self.ix.demand if i not in self.base_covering and i in self.full_covering]
-
-    @cached_property
-    def open_by_standard(self) -> dict[str, list[Item]]:
-        out: dict[str, list[Item]] = defaultdict(list)
-        for item in self.open_items:
-            for s in self.full_covering[item]:
-                out[s].append(item)
-        return out
-
+    # --- scopes ------------------------------------------------------------------------
     def scope(self, region: str, flt: str) -> list[Item]:
         """Demand items of a region's counties and a filter (kept: targets and explanations ask often)."""
         key = (region, flt)
@@ -214,33 +224,124 @@ class Universe:
     def filters_of(self) -> dict[str, list[str]]:
         return {t: type_filters(a) for t, a in self.ix.types.items()}
 
+    def legal_institutions(self, region: str, level: str | None = None, *, located_at_level: bool = False) -> list[str]:
+        """Legal institutions whose region is in ``region``'s subtree (of ``level`` when given; with
+        ``located_at_level`` also located in a region of that level, as standards_count asks)."""
+        inside = set(self.ix.subtree(region))
+        out = []
+        for inst, a in self.ix.institutions.items():
+            if a["kind"] != "legal" or a.get("region") not in inside:
+                continue
+            if level is not None and a["level"] != level:
+                continue
+            if located_at_level and self.ix.regions[a["region"]]["level"] != level:
+                continue
+            out.append(inst)
+        return out
+
+
+@dataclass
+class Year:
+    """One evaluation date of a plan: what holds there with no action, and with every action."""
+
+    u: Universe
+    k: int
+    _relevant: dict[frozenset, set[str]] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def on(self) -> dt.date:
+        return self.u.dates[self.k]
+
+    def valid_now(self, s: str) -> bool:
+        """An existing standard valid at this date with no action."""
+        return is_valid(self.u.ix.standards[s], self.on)
+
+    @cached_property
+    def base(self) -> set[str]:
+        """Traceable with no action."""
+        return traceable_in(self.u.ix, self.on)
+
+    @cached_property
+    def full(self) -> set[str]:
+        """Standards (existing and planned) traceable when every action is taken (and in force)."""
+        u = self.u
+        reached = traceable_in(u.ix, self.on, renewed=u.renewable)
+        by_place = u.by_place(reached)
+        for sid in sorted(u.builds, key=lambda s: -LEVEL_RANK[u.level(s)]):
+            if u.calibrators_among(sid, by_place):
+                reached.add(sid)
+                by_place[(u.holder(sid), u.quantity(sid))].append(sid)
+        return reached
+
+    @cached_property
+    def _full_by_place(self) -> dict[tuple[str, str], list[str]]:
+        return self.u.by_place(self.full)
+
+    def calibrators(self, build: str) -> list[str]:
+        """Standards of the build's quantity that can calibrate it, among those traceable in full."""
+        return self.u.calibrators_among(build, self._full_by_place)
+
+    # --- coverage ----------------------------------------------------------------------
+    @cached_property
+    def base_covering(self) -> dict[Item, list[str]]:
+        return covering_in(self.u.ix, self.base)
+
+    @cached_property
+    def full_covering(self) -> dict[Item, list[str]]:
+        """Item → every standard (existing or planned) that covers it when all actions are taken."""
+        u = self.u
+        existing = {s for s in self.full if s in u.ix.standards}
+        out = {item: list(ss) for item, ss in covering_in(u.ix, existing).items()}
+        for sid in u.builds:
+            if sid in self.full:
+                for item in u.items_of(sid):
+                    out.setdefault(item, []).append(sid)
+        return out
+
+    @cached_property
+    def open_items(self) -> list[Item]:
+        """Uncovered with no action, coverable by some plan: the items a plan decides about."""
+        return [i for i in self.u.ix.demand if i not in self.base_covering and i in self.full_covering]
+
+    @cached_property
+    def open_by_standard(self) -> dict[str, list[Item]]:
+        out: dict[str, list[Item]] = defaultdict(list)
+        for item in self.open_items:
+            for s in self.full_covering[item]:
+                out[s].append(item)
+        return out
+
+    @cached_property
+    def base_instruments(self) -> int:
+        return sum(self.u.ix.demand[i] for i in self.base_covering)
+
     # --- what the optimisation decides about ------------------------------------------
-    def relevant(self, capacity_items: set[Item]) -> set[str]:
+    def relevant(self, capacity_items: set[Item], extra: frozenset[str] = frozenset()) -> set[str]:
         """Standards not traceable now but traceable in full that matter: they cover an open item, add
-        capacity to an item under a capacity target, or lie on the chain of one that does. (Kept: the
-        model and the ranking both ask.)"""
-        key = frozenset(capacity_items)
+        capacity to an item under a capacity target, are in ``extra`` (service items), or lie on the
+        chain of one that does. (Kept: the model and the ranking both ask.)"""
+        key = (frozenset(capacity_items), extra)
         if key not in self._relevant:
-            self._relevant[key] = self._relevant_to(capacity_items)
+            self._relevant[key] = self._relevant_to(capacity_items, extra)
         return self._relevant[key]
 
-    def _relevant_to(self, capacity_items: set[Item]) -> set[str]:
-        wanted = set()
+    def _relevant_to(self, capacity_items: set[Item], extra: frozenset[str]) -> set[str]:
+        wanted = {s for s in extra if s in self.full and s not in self.base}
         for item in set(self.open_items) | capacity_items:
             wanted.update(s for s in self.full_covering.get(item, ()) if s not in self.base)
         stack = list(wanted)
         while stack:
             s = stack.pop()
-            for u in self.upstreams(s):
-                if u not in self.base and u not in wanted:
-                    wanted.add(u)
-                    stack.append(u)
+            for up in self.upstreams(s):
+                if up not in self.base and up not in wanted:
+                    wanted.add(up)
+                    stack.append(up)
         return wanted
 
     def upstreams(self, s: str) -> list[str]:
         """What s may trace to in a plan: its links (existing), or its calibrators (planned).
         Empty for a planned standard that some standard traceable now can already calibrate."""
-        if s in self.builds:
+        if s in self.u.builds:
             found = self.calibrators(s)
-            return [] if any(u in self.base for u in found) else found
-        return [u for u in self.ix.upstream.get(s, {}) if u in self.full]
+            return [] if any(up in self.base for up in found) else found
+        return [up for up in self.u.ix.upstream.get(s, {}) if up in self.full]

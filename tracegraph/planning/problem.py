@@ -8,6 +8,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import threading
+import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Literal
@@ -15,20 +18,22 @@ from typing import Literal
 from pydantic import BaseModel
 
 from tracegraph._index import Index, Item, compile_graph
+from tracegraph.algorithms._flow import item_flow
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.algorithms.coverage import Figures, covering_in, dataset_figures_in
 from tracegraph.algorithms.targets import TargetResult, evaluate_in, target_regions
 from tracegraph.graph import build_graph
 from tracegraph.i18n import Lang, t
-from tracegraph.models import Dataset, Target
+from tracegraph.models import COUNT_METRICS, Dataset, Target
 from tracegraph.planning import _explain
 from tracegraph.planning._apply import apply_plan
-from tracegraph.planning._formulation import Formulation, Requirement, formulate, least_count
+from tracegraph.planning._formulation import Formulation, Requirement, count_best, formulate, least_count
+from tracegraph.planning._greedy import Caps, greedy
 from tracegraph.planning._milp import Goal, Outcome
-from tracegraph.planning._universe import DEFAULT_RENEWAL_COST, Universe
+from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Universe
 
 Mode = Literal["budget", "targets"]
-Status = Literal["optimal", "feasible", "infeasible"]
+Status = Literal["optimal", "feasible", "infeasible", "no_solution"]
 Stage = Callable[[str], None]
 
 
@@ -52,11 +57,30 @@ class PlannedAction(BaseModel):
     calibrated_by: list[str]  # the standard(s) it traces to once the plan is done
 
 
+class YearTarget(BaseModel):
+    """One target for one region, judged at a plan year's evaluation date."""
+
+    id: str
+    region: str
+    value: float | None
+    met: bool | None
+    enforced: bool  # the programme must meet it this year (its ``year`` has come)
+
+
 class YearFigures(BaseModel):
+    """One plan year, judged at its evaluation date (31 December; the as-of date for a snapshot plan)."""
+
     year: int
-    cost: float
-    actions: int
-    figures: Figures
+    evaluated_on: dt.date
+    cost: float  # exact to 0.01 万元
+    build_cost: float
+    renewal_cost: float
+    builds: int
+    renewals: int
+    actions: list[str]  # the standard ids of the actions taken this year
+    figures: Figures  # whole dataset, filter all, with the programme
+    baseline: Figures  # the same date without any action
+    targets: list[YearTarget]
 
 
 class Uncoverable(BaseModel):
@@ -78,17 +102,21 @@ class Unmet(BaseModel):
     filter: str
     threshold: float
     best: float | None  # the most any plan reaches (every action taken), or None for a budget shortfall
+    year: int | None = None  # the first plan year it fails in
     items: list[Uncoverable] = []
     needed_cost: float | None = None  # budget shortfall: what the cheapest plan meeting the targets costs
+    caps: bool = False  # the shortfall is the yearly caps' (the total budget alone would do)
     reasons: list[str] = []
 
     def describe(self, lang: Lang = "zh") -> list[str]:
         if self.metric == "budget":
             if self.needed_cost is None:
                 return [t("unmet_budget_unknown", lang)]
-            return [t("unmet_budget", lang, cost=f"{self.needed_cost:,.1f}")]
+            return [t("unmet_caps" if self.caps else "unmet_budget", lang, cost=f"{self.needed_cost:,.2f}")]
         if self.metric == "capacity_rate":
             return [t("unmet_capacity", lang, best=f"{(self.best or 0):.2%}")]
+        if self.metric in COUNT_METRICS:
+            return [t("unmet_count", lang, best=f"{self.best:g}", need=f"{self.threshold:g}", year=self.year)]
         return [t(f"unmet_{i.reason}", lang, where=f"{i.county_name} ({i.county}) {i.type_name} ({i.instrument_type})")
                 for i in self.items]
 
@@ -109,12 +137,16 @@ class RankedAction(BaseModel):
 class Plan(BaseModel):
     mode: Mode
     status: Status
-    gap: float
+    gap: float | None  # (bound − value) / bound of the goal not proven; 0 when optimal, None without a plan
     method: Literal["milp", "greedy"]
-    bound: float | None = None  # proven bound on the first goal (greedy: the LP relaxation)
+    bound: float | None = None  # proven bound on the goal not proven (greedy: the LP relaxation)
     as_of: dt.date
+    programme: bool  # judged year by year at 31 December (``--years``), or a snapshot at the as-of date
+    certificate_years: int
     budget: float | None
+    budget_per_year: list[float] | None
     years: list[int]
+    objective: float | None  # budget mode: Σ over plan years of covered instruments (snapshot: the one year)
     total_cost: float
     actions: list[PlannedAction]
     before: Figures
@@ -138,13 +170,17 @@ class Plan(BaseModel):
 
 
 class PlanningProblem:
-    """Which standards to build or renew, where and when, within a budget or to meet targets."""
+    """Which standards to build or renew, where and when, within a budget or to meet targets.
+
+    A snapshot plan (no ``years``) is judged at the as-of date (figures.md, Planning); a programme
+    (``years``) judges each plan year at 31 December, with certificates running out on the way
+    (programme.md).
+    """
 
     def __init__(self, universe: Universe, mode: Mode, *, budget: float | None = None,
-                 years: Sequence[int] | None = None, budget_per_year: Sequence[float] | None = None,
-                 targets: Sequence[Target] | None = None) -> None:
+                 budget_per_year: Sequence[float] | None = None, targets: Sequence[Target] | None = None) -> None:
         self.u, self.mode = universe, mode
-        self.years = list(years) if years else [universe.as_of.year]
+        self.years = list(universe.years)
         self.budget = budget
         self.budget_per_year = None if budget_per_year is None else list(budget_per_year)
         self.targets = list(universe.dataset.targets if targets is None else targets)
@@ -156,13 +192,23 @@ class PlanningProblem:
                      budget: float | None = None, years: Sequence[int] | None = None,
                      budget_per_year: float | Sequence[float] | None = None,
                      targets: Sequence[Target] | None = None, renewals: bool = True,
-                     renewal_cost: float = DEFAULT_RENEWAL_COST) -> PlanningProblem:
-        """``years``: the plan years (e.g. ``range(2026, 2031)``); ``budget_per_year``: one figure for
-        every year or one per year (万元). ``targets`` default to the dataset's own."""
-        universe = Universe(dataset, as_of or dt.date.today(), renewals=renewals, renewal_cost=renewal_cost)
+                     renewal_cost: float = DEFAULT_RENEWAL_COST,
+                     certificate_years: int = CERTIFICATE_YEARS) -> PlanningProblem:
+        """``years``: the programme's plan years (e.g. ``range(2026, 2031)``; none: a snapshot at
+        ``as_of``); ``budget_per_year``: one figure for every year or one per year (万元); ``targets``
+        default to the dataset's own; ``certificate_years``: V, the validity of a new or renewed
+        certificate."""
+        as_of = as_of or dt.date.today()
+        span = list(years) if years else [as_of.year]
+        if years and span[0] < as_of.year:
+            raise ValueError(f"the programme starts in {span[0]}, before the as-of date {as_of}")
+        if certificate_years < 1:
+            raise ValueError("a certificate is valid for at least one year")
+        universe = Universe(dataset, as_of, span, programme=bool(years), certificate_years=certificate_years,
+                            renewals=renewals, renewal_cost=renewal_cost)
         if isinstance(budget_per_year, int | float):
-            budget_per_year = [float(budget_per_year)] * len(list(years or [universe.as_of.year]))
-        return cls(universe, mode, budget=budget, years=years, budget_per_year=budget_per_year, targets=targets)
+            budget_per_year = [float(budget_per_year)] * len(span)
+        return cls(universe, mode, budget=budget, budget_per_year=budget_per_year, targets=targets)
 
     def _check(self) -> None:
         if self.mode == "budget" and self.budget is None and self.budget_per_year is None:
@@ -175,106 +221,167 @@ class PlanningProblem:
             raise ValueError("plan years must be consecutive")
 
     # --- what must hold ----------------------------------------------------------------
-    @property
+    def enforced(self, target: Target) -> list[int]:
+        """The plan years (indices) a target must hold in: from its ``year`` on (before the first
+        year: from the first; after the last: never, only reported). A snapshot holds them all."""
+        if not self.u.programme or target.year is None:
+            return list(range(len(self.years)))
+        return [k for k, y in enumerate(self.years) if y >= target.year]
+
+    @cached_property
     def requirements(self) -> list[Requirement]:
-        """Every coverage-type target for every region it applies to, held from its year on (a
-        target dated before or after the plan years holds from the first / by the last)."""
+        """Every target for every region it applies to, at every plan year it must hold in."""
         if self.mode != "targets":
             return []
         out = []
         for target in self.targets:
-            if target.metric == "standards_count":
-                continue
-            year = min(max(target.year or self.years[-1], self.years[0]), self.years[-1]) - self.years[0]
             for region in target_regions(self.u.ix, target):
-                out.append(Requirement(target, region, year, tuple(self.u.scope(region, target.filter))))
+                scope = () if target.metric in COUNT_METRICS else tuple(self.u.scope(region, target.filter))
+                out.extend(Requirement(target, region, k, scope) for k in self.enforced(target))
         return out
 
     def unreachable(self) -> list[Unmet]:
-        """Targets that no set of actions meets: every action taken is the best any plan does."""
-        return [m for r in self.requirements if (m := _unreachable(self.u, r)) is not None]
+        """Targets that no set of actions meets: every action taken is the best any plan does (each
+        target named once, at the first year it fails)."""
+        out: dict[tuple[str, str], Unmet] = {}
+        for r in self.requirements:
+            if (r.target.id, r.region) not in out and (m := _unreachable(self.u, r)) is not None:
+                out[(r.target.id, r.region)] = m
+        return list(out.values())
 
     # --- solving -----------------------------------------------------------------------
     def solve(self, method: Literal["milp", "greedy"] = "milp", *, time_limit: float | None = None,
-              progress: Stage | None = None) -> Plan:
+              progress: Stage | None = None, cancel: threading.Event | None = None) -> Plan:
+        """``time_limit`` (s): the best plan found by then, with its true gap; ``cancel``: set it from
+        another thread to stop as a time limit would."""
+        started = time.perf_counter()
         stage = progress or (lambda _s: None)
         stage("universe")
         unmet = self.unreachable()
         if unmet:
-            self.plan = self._assemble({}, "infeasible", Outcome("infeasible", None), method, unmet)
+            outcome = Outcome("infeasible", None, gap=None)
+            self.plan = self._assemble({}, outcome, method, unmet, started)
             return self.plan
+        stage("model")
+        f = self.formulation()
+        goals = self._goals(f)
         if method == "greedy":
-            from tracegraph.planning._greedy import greedy
-
-            taken, outcome = greedy(self, stage)
+            if self.mode != "budget":
+                raise ValueError("the greedy heuristic plans within a budget; target mode is always solved exactly")
+            stage("greedy")
+            taken, outcome = greedy(f, goals, self._caps())
         else:
-            stage("model")
-            f = self._formulate(budgets=True)
-            outcome = f.model.solve(self._goals(f), time_limit=time_limit, on_stage=stage)
+            outcome = f.model.solve(goals, time_limit=time_limit, on_stage=stage, cancel=cancel)
             taken = {} if outcome.x is None else f.taken(outcome.x)
             if outcome.status == "infeasible":
                 unmet = [self._over_budget()]
+            elif self.mode == "targets":
+                taken = self._advance(taken)
         stage("figures")
-        self.plan = self._assemble(taken, outcome.status, outcome, method, unmet)
+        self.plan = self._assemble(taken, outcome, method, unmet, started)
         return self.plan
 
-    def _formulate(self, budgets: bool) -> Formulation:
-        return formulate(self.u, len(self.years), self.requirements,
-                         budget=self.budget if budgets else None,
+    def formulation(self, budgets: bool = True) -> Formulation:
+        return formulate(self.u, self.requirements, budget=self.budget if budgets else None,
                          budget_per_year=self.budget_per_year if budgets else None)
 
+    def _caps(self) -> Caps:
+        per_year = None if self.budget_per_year is None else [math.floor(b * 100 + 1e-6) for b in self.budget_per_year]
+        total = None if self.budget is None else math.floor(self.budget * 100 + 1e-6)
+        return Caps(total, per_year)
+
     def _goals(self, f: Formulation) -> list[Goal]:
-        """Budget: most instruments covered (by the last year), then least cost; targets: least cost.
-        Phased plans then take each action as early as the yearly budgets allow."""
-        last = len(self.years) - 1
-        cost_slack = 1e-7 * (sum(self.u.action(a).cost for a in f.actions) + 1.0)
-        goals = [Goal("cost", f.cost(self.u), "min", slack=cost_slack)]
-        if self.mode == "budget":
-            goals.insert(0, Goal("instruments", f.instruments(self.u, last), "max", slack=0.5))
-        if last:
-            goals.append(Goal("early", {v: float(k) for (_, k), v in f.x.items() if k}, "min", slack=0.5))
-        return goals
+        """Budget: most instruments covered, summed over the plan years, then least cost. Targets:
+        least cost; a programme then covers as much as early as it can (a tie-break only)."""
+        offset = float(sum(y.base_instruments for y in self.u.at))
+        instruments = Goal("instruments", f.instruments(), "max", slack=0.5, offset=offset)
+        cost = Goal("cost", f.cost(), "min", slack=0.5)  # in 0.01 万元: integers
+        return [instruments, cost] if self.mode == "budget" else [cost]
+
+    def _advance(self, taken: dict[str, int]) -> dict[str, int]:
+        """Target mode is indifferent to when an action happens as long as the targets hold; planners
+        are not: move each action as early as the yearly caps allow (the costliest first). With
+        certificates outliving the programme an action taken earlier is in force in every year it
+        was, so no target can break and the cost is unchanged (a tie-break, not a goal)."""
+        u = self.u
+        if not u.programme or u.certificate_years < len(self.years) - 1:
+            return taken
+        caps = self._caps().per_year
+        spent = [0] * len(self.years)
+        for a, j in taken.items():
+            spent[j] += u.action(a).cents
+        out = dict(taken)
+        for a in sorted(taken, key=lambda a: (-u.action(a).cents, a)):
+            c = u.action(a).cents
+            for j in range(out[a]):
+                if caps is None or spent[j] + c <= caps[j]:
+                    spent[out[a]] -= c
+                    spent[j] += c
+                    out[a] = j
+                    break
+        return out
 
     def _over_budget(self) -> Unmet:
-        f = self._formulate(budgets=False)
-        free = f.model.solve([Goal("cost", f.cost(self.u), "min")])
+        """Target mode within caps found no plan: what the targets cost without the yearly caps (and
+        without the total budget too, if that alone is short)."""
+        caps = self.budget_per_year is not None
+        needed = None
+        for budgets in ((False, True) if caps and self.budget is not None else (False,)):
+            f = formulate(self.u, self.requirements, budget=self.budget if budgets else None)
+            free = f.model.solve([Goal("cost", f.cost(), "min")])
+            if free.status == "optimal":
+                needed = free.values["cost"] / 100
         unmet = Unmet(target="*", region="*", metric="budget", filter="all", threshold=0.0, best=None,
-                      needed_cost=free.values.get("cost"))
+                      needed_cost=needed, caps=caps)
         return unmet.model_copy(update={"reasons": unmet.describe("en")})
 
     # --- the answer --------------------------------------------------------------------
-    def _assemble(self, taken_idx: dict[str, int], status: Status, outcome: Outcome, method: str,
-                  unmet: list[Unmet]) -> Plan:
-        u = self.u
-        per_year = [apply_plan(u, taken_idx, k) for k in range(len(self.years))]
-        after_ds, calibrator = per_year[-1]
-        after_ix = compile_graph(build_graph(after_ds))
-        after_traceable = traceable_in(after_ix, u.as_of)
-        covering_after = covering_in(after_ix, after_traceable)
-        order = _explain.plan_order(u, taken_idx)
-        new_items = _explain.attribute(u, after_ix, covering_after, order)
-        targets_after = evaluate_in(after_ix, u.as_of, self.targets)
+    def _assemble(self, taken: dict[str, int], outcome: Outcome, method: str, unmet: list[Unmet],
+                  started: float) -> Plan:
+        u, last = self.u, self.u.last
+        states = [apply_plan(u, taken, k) for k in range(len(u.dates))]
+        indexes = [compile_graph(build_graph(ds)) for ds, _ in states]
+        after_ix, calibrator = indexes[-1], states[-1][1]
+        covering_after = covering_in(after_ix, traceable_in(after_ix, last.on))
+        order = _explain.plan_order(u, taken)
+        new_items = _explain.attribute(last, after_ix, covering_after, order)
         verified: dict[str, set[Item]] = {a: set() for a in order}  # items each action's standard covers after
         for item, standards in covering_after.items():
             for s in standards:
                 if s in verified:
                     verified[s].add(item)
-        actions = [self._action(a, taken_idx[a], new_items[a], calibrator, after_ix, verified) for a in order]
-        by_year = []
-        for k, (ds, _) in enumerate(per_year):
-            ix = after_ix if k == len(per_year) - 1 else compile_graph(build_graph(ds))
-            spent = [a for a in taken_idx if taken_idx[a] == k]
-            by_year.append(YearFigures(year=self.years[k], cost=sum(u.action(a).cost for a in spent),
-                                       actions=len(spent), figures=dataset_figures_in(ix, u.as_of)))
+        actions = [self._action(a, taken[a], new_items[a], calibrator, after_ix, verified) for a in order]
+        by_year = [self._year(k, taken, indexes[k]) for k in range(len(u.dates))]
+        total = sum(u.action(a).cents for a in taken)
+        objective = float(sum(y.figures.covered_instruments for y in by_year)) if self.mode == "budget" else None
+        bound = outcome.bound
+        if bound is not None and outcome.unproven == "cost":
+            bound = bound / 100  # reported in 万元
         return Plan(
-            mode=self.mode, status=status, gap=outcome.gap, method=method, bound=outcome.bound, as_of=u.as_of,
-            budget=self.budget if self.budget is not None else (sum(self.budget_per_year or []) or None),
-            years=self.years, total_cost=sum(a.cost for a in actions), actions=actions,
-            before=dataset_figures_in(u.ix, u.as_of, traceable=u.base),
-            after=by_year[-1].figures, by_year=by_year,
-            targets_before=evaluate_in(u.ix, u.as_of, self.targets), targets_after=targets_after,
-            unmet=unmet, ranking=self._ranking(taken_idx), seconds=outcome.seconds,
+            mode=self.mode, status=outcome.status, gap=outcome.gap, method=method, bound=bound, as_of=u.as_of,
+            programme=u.programme, certificate_years=u.certificate_years, budget=self.budget,
+            budget_per_year=self.budget_per_year, years=self.years, objective=objective,
+            total_cost=total / 100, actions=actions, before=by_year[0].baseline, after=by_year[-1].figures,
+            by_year=by_year, targets_before=evaluate_in(u.ix, u.dates[0], self.targets),
+            targets_after=evaluate_in(after_ix, last.on, self.targets),
+            unmet=unmet, ranking=self._ranking(taken), seconds=time.perf_counter() - started,
         )
+
+    def _year(self, k: int, taken: dict[str, int], ix: Index) -> YearFigures:
+        u, on = self.u, self.u.dates[k]
+        spent = sorted(a for a, j in taken.items() if j == k)
+        builds = [a for a in spent if a in u.builds]
+        renewals = [a for a in spent if a not in u.builds]
+        results = evaluate_in(ix, on, self.targets)
+        enforced = {target.id for target in self.targets if k in self.enforced(target)}
+        return YearFigures(
+            year=self.years[k], evaluated_on=on, cost=sum(u.action(a).cents for a in spent) / 100,
+            build_cost=sum(u.action(a).cents for a in builds) / 100,
+            renewal_cost=sum(u.action(a).cents for a in renewals) / 100, builds=len(builds),
+            renewals=len(renewals), actions=spent, figures=dataset_figures_in(ix, on),
+            baseline=dataset_figures_in(u.ix, on),
+            targets=[YearTarget(id=r.id, region=r.region, value=r.value, met=r.met, enforced=r.id in enforced)
+                     for r in results])
 
     def _action(self, a: str, k: int, items: list[Item], calibrator: dict, after: Index,
                 verified: dict[str, set[Item]]) -> PlannedAction:
@@ -282,19 +389,20 @@ class PlanningProblem:
         inst = u.ix.institutions[spec.institution]
         region = inst.get("region")
         name = u.candidates[spec.candidate].name if spec.candidate else u.ix.standards[a]["name"]
-        ups = [calibrator[a]] if a in u.builds and calibrator.get(a) else sorted(after.upstream.get(a, {}))
+        ups = [calibrator.get(a)] if a in u.builds else sorted(after.upstream.get(a, {}))
         return PlannedAction(
             kind=spec.kind, candidate=spec.candidate, name=name, institution=spec.institution,
             institution_name=inst["name"], level=inst["level"], region=region,
             region_name=u.ix.regions[region]["name"] if region else None, standard=a, cost=spec.cost,
             year=self.years[k], new_items=len(items), new_instruments=sum(u.ix.demand[i] for i in items),
             counties=sorted({c for c, _ in items}), items=sorted(items),
-            targets=self._advanced(items, verified.get(a, set())), calibrated_by=[x for x in ups if x],
+            targets=self._advanced(a, items, verified.get(a, set())), calibrated_by=[x for x in ups if x],
         )
 
-    def _advanced(self, items: list[Item], verified: set[Item]) -> list[str]:
-        """Coverage-type targets whose scope gains one of the action's items (capacity targets: whose
-        scope has an item the action's standard verifies, ``verified``)."""
+    def _advanced(self, a: str, items: list[Item], verified: set[Item]) -> list[str]:
+        """Targets the action advances: coverage-type ones whose scope gains one of its items (capacity
+        targets: whose scope has an item its standard verifies, ``verified``); count targets whose
+        institutions it adds a standard to."""
         mine = set(items)
         out = []
         for target, scopes in self._target_scopes:
@@ -303,49 +411,65 @@ class PlanningProblem:
                         target.metric == "capacity_rate" and not verified.isdisjoint(scope)):
                     out.append(target.id)
                     break
+        holder = self.u.holder(a)
+        for target in self.targets:
+            if target.metric not in COUNT_METRICS:
+                continue
+            located = target.metric == "standards_count"
+            regions = target_regions(self.u.ix, target)
+            if any(holder in self.u.legal_institutions(r, target.level, located_at_level=located) for r in regions):
+                out.append(target.id)
         return out
 
     @cached_property
     def _target_scopes(self) -> list[tuple[Target, list[frozenset[Item]]]]:
         return [(target, [frozenset(self.u.scope(r, target.filter)) for r in target_regions(self.u.ix, target)])
-                for target in self.targets if target.metric != "standards_count"]
+                for target in self.targets if target.metric not in COUNT_METRICS]
 
     def _ranking(self, taken: dict[str, int]) -> list[RankedAction]:
-        u = self.u
+        """Every relevant action taken alone at the last plan year, by instruments per 万元."""
+        u, y = self.u, self.u.last
         out = []
-        for a in sorted(set(u.relevant(set())) & (set(u.builds) | set(u.renewable)) | set(taken)):
-            reached, needs = _explain.alone_gain(u, a)
-            items = _explain.items_reached(u, reached)
-            cost = u.action(a).cost + sum(u.action(n).cost for n in needs)
+        for a in sorted(set(y.relevant(set())) & (set(u.builds) | set(u.renewable)) | set(taken)):
+            reached, needs = _explain.alone_gain(y, a)
+            items = _explain.items_reached(y, reached)
+            cents = u.action(a).cents + sum(u.action(n).cents for n in needs)
             gained = sum(u.ix.demand[i] for i in items)
             spec = u.action(a)
             out.append(RankedAction(kind=spec.kind, standard=a, candidate=spec.candidate,
-                                    institution=spec.institution, cost=cost, new_items=len(items),
-                                    new_instruments=gained, per_10k_yuan=gained / cost if cost else 0.0,
+                                    institution=spec.institution, cost=cents / 100, new_items=len(items),
+                                    new_instruments=gained, per_10k_yuan=gained * 100 / cents if cents else 0.0,
                                     needs=needs, chosen=a in taken))
         return sorted(out, key=lambda r: (-r.per_10k_yuan, r.cost, r.standard))
 
 
 def _unreachable(u: Universe, r: Requirement) -> Unmet | None:
     """None when taking every action meets the requirement; else the best value and the reasons."""
-    target = r.target
+    target, y = r.target, u.at[r.year]
     items: list[Uncoverable] = []
+    if target.metric in COUNT_METRICS:
+        best, need = count_best(u, r)
+        if need is None or best >= need:
+            return None
+        value = best / (len([p for p in u.ix.subtree(r.region) if u.ix.regions[p]["level"] == target.level])
+                        if target.metric == "standards_count" else 1)
+        unmet = Unmet(target=target.id, region=r.region, metric=target.metric, filter=target.filter,
+                      threshold=target.threshold, best=value, year=u.years[r.year])
+        return unmet.model_copy(update={"reasons": unmet.describe("en")})
     if target.metric == "capacity_rate":
-        from tracegraph.algorithms._flow import item_flow
-
         loads = {i: u.ix.scaled_load(i) for i in r.scope}
         whole = sum(loads.values())
-        caps = {s: u.capacity(s) for i in r.scope for s in u.full_covering.get(i, ())}
-        best = item_flow(loads, u.full_covering, caps)
+        caps = {s: u.capacity(s) for i in r.scope for s in y.full_covering.get(i, ())}
+        best = item_flow(loads, y.full_covering, caps)
     else:
         weight = (lambda i: 1) if target.metric == "coverage" else (lambda i: u.ix.demand[i])
         whole = sum(weight(i) for i in r.scope)
-        best = sum(weight(i) for i in r.scope if i in u.full_covering)
-        items = [_why(u, i) for i in r.scope if i not in u.full_covering][:20]
+        best = sum(weight(i) for i in r.scope if i in y.full_covering)
+        items = [_why(u, i) for i in r.scope if i not in y.full_covering][:20]
     if not whole or best >= least_count(target.threshold, whole):
         return None  # met by taking everything, or undefined (no demand in scope): nothing to plan
     unmet = Unmet(target=target.id, region=r.region, metric=target.metric, filter=target.filter,
-                  threshold=target.threshold, best=best / whole, items=items)
+                  threshold=target.threshold, best=best / whole, year=u.years[r.year], items=items)
     return unmet.model_copy(update={"reasons": unmet.describe("en")})
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from tracegraph.i18n import Lang, pct, t
+from tracegraph.i18n import Lang, figure, pct, t
 from tracegraph.models import FILTERS
 from tracegraph.ui.workspace import Workspace
 
@@ -53,8 +54,7 @@ def _targets(ws: Workspace, lang: Lang) -> None:
         return
     rows = []
     for r in ws.targets:
-        rate = r.metric != "standards_count"
-        fmt = pct if rate else (lambda v: "—" if v is None else f"{v:.1f}")
+        fmt = partial(figure, r.metric)
         rows.append({t("target", lang): r.id, t("region", lang): r.region_name, t("metric", lang): t(r.metric, lang),
                      t("filter", lang): t(r.filter, lang), t("level", lang): t(r.level, lang) if r.level else "",
                      t("year", lang): r.year, t("value", lang): fmt(r.value), t("threshold", lang): fmt(r.threshold),

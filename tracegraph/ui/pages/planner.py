@@ -8,7 +8,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from tracegraph.i18n import Lang, pct, t
+from tracegraph.i18n import Lang, figure, pct, t
 from tracegraph.io import read_targets
 from tracegraph.models import Target
 from tracegraph.planning import Plan, PlanningProblem
@@ -87,8 +87,8 @@ def _result(plan: Plan | str, lang: Lang) -> None:
     if plan.status == "infeasible":
         st.error(t("plan_infeasible", lang))
         for m in plan.unmet:
-            st.markdown(f"**{m.target}** ({t(m.metric, lang)} · {t(m.filter, lang)} ≥ {pct(m.threshold)}; "
-                        f"{t('best_possible', lang)} {pct(m.best)})")
+            st.markdown(f"**{m.target}** ({t(m.metric, lang)} · {t(m.filter, lang)} ≥ {figure(m.metric, m.threshold)}; "
+                        f"{t('best_possible', lang)} {figure(m.metric, m.best)})")
             st.markdown("\n".join(f"- {r}" for r in m.describe(lang)[:10]))
         return
     word = t(plan.status, lang) + (f" · gap {plan.gap:.2%}" if plan.gap else "")
