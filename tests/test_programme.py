@@ -888,3 +888,41 @@ def test_time_limit_statuses_are_honest(limit):
     assert plan.gap is not None and plan.gap >= 0
     if plan.status == "optimal":
         assert plan.gap <= 1e-6
+
+
+# --- target mode under yearly caps: the uncapped optimum packed, or the capped model ------------
+def three_renewals(costs: Sequence[float]) -> Dataset:
+    """Three county standards whose certificates run out in 2026, to renew for a count target."""
+    standards = [std("P", "NIM", [], primary=True)]
+    standards += [std(f"S{k}", "CTY402", ["T1"], expiry=dt.date(2026, 6, 30), renewal_cost=c)
+                  for k, c in enumerate(costs)]
+    return dataset(standards, [link(f"S{k}", "P") for k in range(len(costs))], [need("370402", "T1", 5)])
+
+
+COUNT3 = Target(id="n", region="370402", metric="standards_count", level="county", threshold=3.0, year=2027)
+
+
+@pytest.mark.parametrize(("caps", "years"), [
+    ((10.0, 0.0), {"S0": 2026, "S1": 2026, "S2": 2026}),  # all fits the first year: packed, proven at once
+    ((6.0, 4.0), None),  # earliest-deadline packing (4 → 2026, 3 → 2027, 3 → nowhere) fails; {3, 3} + {4} fits
+])
+def test_capped_targets_meet_the_uncapped_optimum_when_it_fits(caps, years):
+    plan = PlanningProblem.from_dataset(three_renewals([3.0, 3.0, 4.0]), AS_OF, mode="targets", targets=[COUNT3],
+                                        years=range(2026, 2028), budget_per_year=list(caps)).solve()
+    assert plan.status == "optimal" and plan.total_cost == 10.0
+    spent = {y.year: y.cost for y in plan.by_year}
+    assert all(spent[y] <= cap for y, cap in zip((2026, 2027), caps, strict=True))
+    if years is not None:
+        assert {a.standard: a.year for a in plan.actions} == years
+    else:  # the two cheap renewals share a year, the dear one has the other
+        by_year = {y.year: sorted(a.cost for a in plan.actions if a.year == y.year) for y in plan.by_year}
+        assert sorted(by_year.values()) == [[3.0, 3.0], [4.0]]
+    assert all(t.met for y in plan.by_year for t in y.targets if t.enforced)
+
+
+def test_capped_targets_too_small_say_what_they_need():
+    plan = PlanningProblem.from_dataset(three_renewals([3.0, 3.0, 4.0]), AS_OF, mode="targets", targets=[COUNT3],
+                                        years=range(2026, 2028), budget_per_year=[4.0, 4.0]).solve()
+    assert plan.status == "infeasible" and not plan.actions
+    assert plan.unmet and plan.unmet[0].metric == "budget" and plan.unmet[0].needed_cost == 10.0
+    assert plan.unmet[0].caps

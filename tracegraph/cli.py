@@ -22,8 +22,10 @@ from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.graph import build_graph
 from tracegraph.i18n import Lang, figure, pct, t
 from tracegraph.models import Dataset
-from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
+from tracegraph.planning import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
 from tracegraph.validation import Report, validate
+
+DEFAULT_TIME_LIMIT = 600.0  # s: a run that cannot prove its plan by then still answers, with its gap
 
 app = typer.Typer(help="tracegraph: traceability graph and measurement-standard planner (量传溯源体系规划)",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -405,8 +407,8 @@ def plan_cmd(dataset: OptDatasetArg = None,
                                                          "renewal_cost")] = DEFAULT_RENEWAL_COST,
              method: Annotated[Method, typer.Option(help="milp (exact) or greedy (budget mode, with a bound)")]
              = Method.milp,
-             time_limit: Annotated[float | None, typer.Option(help="seconds before the best plan found is returned")]
-             = None,
+             time_limit: Annotated[float, typer.Option(help="seconds before the best plan found is returned, with "
+                                                   "its gap (0: no limit)")] = DEFAULT_TIME_LIMIT,
              fmt: Annotated[Fmt, typer.Option("--format", help="table or json")] = Fmt.table,
              out_file: Annotated[Path | None, typer.Option("--out", help="budget request .xlsx (a .md summary is "
                                                             "written beside it)")] = None,
@@ -442,7 +444,7 @@ def plan_cmd(dataset: OptDatasetArg = None,
             budget_per_year=budget_per_year, renewals=not no_renewals, renewal_cost=renewal_cost,
             certificate_years=certificate_years)
         with err.status(t("solving", lg)) as status:
-            plan = problem.solve(method.value, time_limit=time_limit,
+            plan = problem.solve(method.value, time_limit=time_limit or None,
                                  progress=lambda stage: status.update(f"{t('solving', lg)}: {stage}"))
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")

@@ -89,6 +89,10 @@ class Formulation:
             vec[v] = 1.0 if taken.get(a) == j else 0.0
         return vec
 
+    def start_entries(self, taken: dict[str, int]) -> dict[int, float]:
+        """A known plan as its integer columns (the solver completes the rest)."""
+        return {v: 1.0 if taken.get(a) == j else 0.0 for (a, j), v in self.x.items()}
+
     def only(self, taken: dict[str, int]) -> list[int]:
         """The columns to fix at 0 for sub-plans of ``taken`` (each action kept in its year or dropped)."""
         return [v for (a, j), v in self.x.items() if taken.get(a) != j]
@@ -113,9 +117,14 @@ def least_numerator(threshold: float, whole: int) -> int:
 
 
 def formulate(u: Universe, requirements: list[Requirement], budget: float | None = None,
-              budget_per_year: list[float] | None = None) -> Formulation:
+              budget_per_year: list[float] | None = None, judged: set[int] | None = None) -> Formulation:
+    """``judged``: the plan years whose figures the goals or requirements read (None: every year, as
+    budget mode's Σ over the years does). Target mode only needs the years its targets hold in: the
+    state of other years is a consequence, not a constraint, so it is left out of the model."""
     years = len(u.dates)
-    relevant = [_relevant(u.at[k], [r for r in requirements if r.year == k]) for k in range(years)]
+    judged = set(range(years)) if judged is None else judged
+    relevant = [_relevant(u.at[k], [r for r in requirements if r.year == k]) if k in judged else set()
+                for k in range(years)]
     counted = {a for r in requirements if r.target.metric in COUNT_METRICS for a in count_actions(u, r)}
     actions = sorted({s for rel in relevant for s in rel if s in u.builds or s in u.renewable} | counted)
     f = Formulation(LinearModel(), u, actions)
@@ -124,7 +133,7 @@ def formulate(u: Universe, requirements: list[Requirement], budget: float | None
         for j in range(years):
             f.x[(a, j)] = m.var(integer=True)
         m.row({f.x[(a, j)]: 1.0 for j in range(years)}, hi=1.0)
-    for k in range(years):
+    for k in sorted(judged):
         y = u.at[k]
         for s in sorted(relevant[k]):
             f.tau[(s, k)] = m.var()

@@ -45,21 +45,26 @@ def greedy(f: Formulation, goals: list[Goal], caps: Caps) -> tuple[dict[str, int
     """``goals``: the exact model's (most instruments, then least cost)."""
     u = f.u
     started = time.perf_counter()
-    taken: dict[str, int] = {}
-    spent = 0
-    for k in range(len(u.dates)):
-        state = _State(u.at[k], f.actions, taken)
-        spent += state.fill(k, caps.year(k, spent))
-    taken = _trim(f, goals, taken)
+    taken = _trim(f, goals, choose(f, caps))
     outcome = _prove(f, goals, taken, plan_value(u, taken))
     outcome.seconds = time.perf_counter() - started
     return taken, outcome
 
 
+def choose(f: Formulation, caps: Caps) -> dict[str, int]:
+    """The greedy's choice, year after year (action → year index); also the exact model's start."""
+    taken: dict[str, int] = {}
+    spent = 0
+    for k in range(len(f.u.dates)):
+        state = _State(f.u.at[k], f.actions, taken)
+        spent += state.fill(k, caps.year(k, spent))
+    return taken
+
+
 def _trim(f: Formulation, goals: list[Goal], taken: dict[str, int]) -> dict[str, int]:
     """The best sub-plan of the greedy's actions, each kept in its year (a small exact problem)."""
     trimmed = f.model.copy(zero=f.only(taken))
-    out = trimmed.solve(goals, start=f.start(taken))
+    out = trimmed.solve(goals, start=f.start_entries(taken))
     return taken if out.x is None else f.taken(out.x)
 
 

@@ -103,10 +103,11 @@ class LinearModel:
         return out
 
     def solve(self, goals: Sequence[Goal], *, time_limit: float | None = None, relax: bool = False,
-              start: np.ndarray | None = None, on_stage: Callable[[str], None] | None = None,
+              start: np.ndarray | dict[int, float] | None = None, on_stage: Callable[[str], None] | None = None,
               cancel: threading.Event | None = None) -> Outcome:
         """Solve ``goals`` lexicographically. ``relax`` drops integrality (the LP bound); ``start`` is
-        a feasible solution to begin from; ``cancel`` set from another thread stops the search (the
+        a feasible solution to begin from (a dict: some columns, e.g. the integer ones, which HiGHS
+        completes); ``cancel`` set from another thread stops the search (the
         answer is then what a time limit would give)."""
         started, values = time.perf_counter(), {}
         if not self.n:
@@ -184,7 +185,7 @@ class LinearModel:
         return h
 
 
-def _run(h: highspy.Highs, n: int, goal: Goal, start: np.ndarray | None, time_limit: float | None,
+def _run(h: highspy.Highs, n: int, goal: Goal, start: np.ndarray | dict[int, float] | None, time_limit: float | None,
          cancel: threading.Event | None) -> tuple[str, np.ndarray | None, float | None]:
     """One stage: (status, solution or None, best bound in the goal's own sign)."""
     sign = -1.0 if goal.sense == "max" else 1.0
@@ -193,7 +194,9 @@ def _run(h: highspy.Highs, n: int, goal: Goal, start: np.ndarray | None, time_li
         cost[k] = sign * v
     h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
     h.setOptionValue("time_limit", math.inf if time_limit is None else max(time_limit, 0.01))
-    if start is not None:
+    if isinstance(start, dict):
+        h.setSolution(len(start), np.array(list(start), dtype=np.int32), np.array(list(start.values()), dtype=float))
+    elif start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(map(float, start))
         h.setSolution(sol)

@@ -28,7 +28,7 @@ from tracegraph.models import COUNT_METRICS, Dataset, Target
 from tracegraph.planning import _explain
 from tracegraph.planning._apply import apply_plan
 from tracegraph.planning._formulation import Formulation, Requirement, count_best, formulate, least_count
-from tracegraph.planning._greedy import Caps, greedy
+from tracegraph.planning._greedy import Caps, choose, greedy
 from tracegraph.planning._milp import Goal, Outcome
 from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Universe
 
@@ -263,15 +263,22 @@ class PlanningProblem:
             self.plan = self._assemble({}, outcome, method, unmet, started)
             return self.plan
         stage("model")
-        f = self.formulation()
-        goals = self._goals(f)
         if method == "greedy":
             if self.mode != "budget":
                 raise ValueError("the greedy heuristic plans within a budget; target mode is always solved exactly")
+            f = self.formulation()
             stage("greedy")
-            taken, outcome = greedy(f, goals, self._caps())
+            taken, outcome = greedy(f, self._goals(f), self._caps())
+        elif self.mode == "targets" and self.u.programme and self.budget_per_year is not None:
+            taken, outcome = self._capped_targets(time_limit, stage, cancel, started)
+            if outcome.status == "infeasible":
+                unmet = [self._over_budget()]
         else:
-            outcome = f.model.solve(goals, time_limit=time_limit, on_stage=stage, cancel=cancel)
+            f = self.formulation()
+            # Budget mode starts from the greedy's choice (seconds to find, and often within a
+            # fraction of a percent): the exact answer is never worse than the heuristic's.
+            start = f.start_entries(choose(f, self._caps())) if self.mode == "budget" else None
+            outcome = f.model.solve(self._goals(f), time_limit=time_limit, on_stage=stage, cancel=cancel, start=start)
             taken = {} if outcome.x is None else f.taken(outcome.x)
             if outcome.status == "infeasible":
                 unmet = [self._over_budget()]
@@ -281,9 +288,44 @@ class PlanningProblem:
         self.plan = self._assemble(taken, outcome, method, unmet, started)
         return self.plan
 
-    def formulation(self, budgets: bool = True) -> Formulation:
+    def _capped_targets(self, time_limit: float | None, stage: Stage, cancel: threading.Event | None,
+                        started: float) -> tuple[dict[str, int], Outcome]:
+        """Target mode under yearly caps. The cheapest programme without the caps costs no more than
+        any capped one, so when its actions can be scheduled into the caps it is the capped optimum,
+        proven; finding it is far easier than packing and choosing at once. Each action may move to
+        any year up to the first judged year at or after its own (the targets are only read there),
+        packed earliest deadline first. Only when that packing fails is the capped model solved, with
+        the uncapped optimum as its proven bound."""
+        free = self.formulation(caps=False)
+        stage("cost (no yearly caps)")
+        relaxed = free.model.solve(self._goals(free), time_limit=time_limit, on_stage=None, cancel=cancel)
+        if relaxed.x is None:
+            return {}, relaxed  # infeasible without the caps too, or out of time
+        judged = sorted(self._judged or ())
+        deadlines = {a: next((k for k in judged if k >= j), len(self.years) - 1)
+                     for a, j in free.taken(relaxed.x).items()}
+        packed = _pack(deadlines, {a: self.u.action(a).cents for a in deadlines}, self._caps())
+        if packed is not None:
+            return self._advance(packed), relaxed  # same cost: optimal exactly when the relaxation is
+        stage("cost (yearly caps)")
+        f = self.formulation()
+        left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
+        bound = relaxed.values["cost"] if relaxed.status == "optimal" else relaxed.bound
+        goal = self._goals(f)[0]
+        goal.bound = bound
+        outcome = f.model.solve([goal], time_limit=left, cancel=cancel)
+        taken = {} if outcome.x is None else self._advance(f.taken(outcome.x))
+        return taken, outcome
+
+    def formulation(self, budgets: bool = True, caps: bool = True) -> Formulation:
+        """The MILP; ``budgets=False`` drops every money limit, ``caps=False`` the yearly caps only."""
         return formulate(self.u, self.requirements, budget=self.budget if budgets else None,
-                         budget_per_year=self.budget_per_year if budgets else None)
+                         budget_per_year=self.budget_per_year if budgets and caps else None, judged=self._judged)
+
+    @property
+    def _judged(self) -> set[int] | None:
+        """The plan years the model must state: all (budget mode sums them), or the targets' years."""
+        return None if self.mode == "budget" else {r.year for r in self.requirements}
 
     def _caps(self) -> Caps:
         per_year = None if self.budget_per_year is None else [math.floor(b * 100 + 1e-6) for b in self.budget_per_year]
@@ -293,7 +335,7 @@ class PlanningProblem:
     def _goals(self, f: Formulation) -> list[Goal]:
         """Budget: most instruments covered, summed over the plan years, then least cost. Targets:
         least cost; a programme then covers as much as early as it can (a tie-break only)."""
-        offset = float(sum(y.base_instruments for y in self.u.at))
+        offset = float(sum(y.base_instruments for y in self.u.at)) if self.mode == "budget" else 0.0
         instruments = Goal("instruments", f.instruments(), "max", slack=0.5, offset=offset)
         cost = Goal("cost", f.cost(), "min", slack=0.5)  # in 0.01 万元: integers
         return [instruments, cost] if self.mode == "budget" else [cost]
@@ -327,7 +369,7 @@ class PlanningProblem:
         caps = self.budget_per_year is not None
         needed = None
         for budgets in ((False, True) if caps and self.budget is not None else (False,)):
-            f = formulate(self.u, self.requirements, budget=self.budget if budgets else None)
+            f = formulate(self.u, self.requirements, budget=self.budget if budgets else None, judged=self._judged)
             free = f.model.solve([Goal("cost", f.cost(), "min")])
             if free.status == "optimal":
                 needed = free.values["cost"] / 100
@@ -441,6 +483,22 @@ class PlanningProblem:
                                     new_instruments=gained, per_10k_yuan=gained * 100 / cents if cents else 0.0,
                                     needs=needs, chosen=a in taken))
         return sorted(out, key=lambda r: (-r.per_10k_yuan, r.cost, r.standard))
+
+
+def _pack(deadlines: dict[str, int], cents: dict[str, int], caps: Caps) -> dict[str, int] | None:
+    """Actions into years, each no later than its deadline, within the yearly caps (and the total):
+    earliest deadline first, the dearest first among equals, into the earliest year with room.
+    None when some action finds no year by its deadline (the caps may still allow another plan)."""
+    years = 1 + max(deadlines.values(), default=0)
+    room = [math.inf if caps.per_year is None else caps.per_year[k] for k in range(years)]
+    out: dict[str, int] = {}
+    for a in sorted(deadlines, key=lambda a: (deadlines[a], -cents[a], a)):
+        k = next((k for k in range(deadlines[a] + 1) if room[k] >= cents[a]), None)
+        if k is None:
+            return None
+        room[k] -= cents[a]
+        out[a] = k
+    return out
 
 
 def _unreachable(u: Universe, r: Requirement) -> Unmet | None:
