@@ -53,7 +53,8 @@ def national(budget: float = 5000.0) -> None:
         started = time.perf_counter()
         plan = problem.solve(method)
         gained = plan.after.covered_instruments - plan.before.covered_instruments
-        print(f"| {method} | {time.perf_counter() - started:.1f} | {plan.status} | {'—' if plan.gap is None else format(plan.gap, '.2%')} | "
+        gap = "—" if plan.gap is None else f"{plan.gap:.2%}"
+        print(f"| {method} | {time.perf_counter() - started:.1f} | {plan.status} | {gap} | "
               f"{plan.total_cost:,.1f} | {len(plan.actions)} | {gained:,} |", flush=True)
 
 

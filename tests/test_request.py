@@ -13,7 +13,7 @@ from openpyxl.cell.cell import MergedCell
 
 from tracegraph.algorithms.coverage import Figures
 from tracegraph.algorithms.targets import TargetResult
-from tracegraph.planning.problem import Plan, PlannedAction, Uncoverable, Unmet, YearFigures
+from tracegraph.planning.plan import Plan, PlannedAction, Uncoverable, Unmet, YearFigures
 from tracegraph.planning.request import RequestHeader, request_markdown, write_request
 
 AS_OF = dt.date(2026, 1, 1)

@@ -33,6 +33,8 @@ class Index:
     serves_extra: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # institution → regions
     verifies: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # standard → types
     upstream: dict[str, dict[str, dt.date]] = field(default_factory=lambda: defaultdict(dict))  # s → {u: valid_until}
+    # (s, u) → the link's calibrated_on, only for links that have one: a link counts at D only from that day.
+    calibrated_on: dict[tuple[str, str], dt.date] = field(default_factory=dict)
     downstream: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # u → [s]
     demand: dict[Item, int] = field(default_factory=dict)  # only counts > 0: those are demand items
 
@@ -93,6 +95,12 @@ class Index:
             return True
         return low.get("region") is not None and up.get("region") in self.ancestors_or_self(low["region"])[1:]
 
+    # --- dates --------------------------------------------------------------------
+    def link_valid(self, s: str, u: str, as_of: dt.date) -> bool:
+        """The link s → u counts at ``as_of``: calibrated_on (when given) ≤ as_of ≤ valid_until."""
+        calibrated = self.calibrated_on.get((s, u))
+        return self.upstream[s][u] >= as_of and (calibrated is None or calibrated <= as_of)
+
     # --- demand --------------------------------------------------------------------
     @cached_property
     def load_scale(self) -> int:
@@ -146,6 +154,8 @@ def _add_edge(ix: Index, u: str, v: str, rel: str, attrs: dict) -> None:
         ix.verifies[u].append(v)
     elif rel == "TRACES_TO":
         ix.upstream[u][v] = attrs["valid_until"]
+        if attrs.get("calibrated_on") is not None:
+            ix.calibrated_on[(u, v)] = attrs["calibrated_on"]
         ix.downstream[v].append(u)
     elif rel == "NEEDS" and attrs["count"] > 0:
         ix.demand[(u, v)] = attrs["count"]

@@ -13,10 +13,20 @@ from pydantic import BaseModel
 from tracegraph._index import Index, compile_graph
 from tracegraph.i18n import Lang, t
 
-Problem = Literal["expired_certificate", "suspended", "retired"]
+Problem = Literal["not_established", "expired_certificate", "suspended", "retired"]
+LinkProblem = Literal["expired_link", "not_yet_valid"]
+
+
+def established_by(attrs: dict, as_of: dt.date) -> bool:
+    """A standard whose ``established`` date is after ``as_of`` does not exist yet at ``as_of``."""
+    established = attrs.get("established")
+    return established is None or established <= as_of
 
 
 def _invalid_reason(attrs: dict, as_of: dt.date) -> Problem | None:
+    # Not established yet comes first: at ``as_of`` the standard does not exist, whatever its status.
+    if not established_by(attrs, as_of):
+        return "not_established"
     if attrs["status"] != "in_service":
         return attrs["status"]
     if attrs["primary"]:
@@ -26,8 +36,24 @@ def _invalid_reason(attrs: dict, as_of: dt.date) -> Problem | None:
 
 
 def is_valid(attrs: dict, as_of: dt.date) -> bool:
-    """A standard is valid when in service and (primary or its certificate has not expired)."""
+    """A standard is valid when it exists (not established after ``as_of``), is in service, and is
+    primary or its certificate has not expired."""
     return _invalid_reason(attrs, as_of) is None
+
+
+def link_problem(valid_until: dt.date, calibrated_on: dt.date | None, as_of: dt.date) -> LinkProblem | None:
+    """Why a link does not count at ``as_of``: calibrated after it ("not_yet_valid", checked first) or
+    ``valid_until`` before it ("expired_link"); None when the link is valid."""
+    if calibrated_on is not None and calibrated_on > as_of:
+        return "not_yet_valid"
+    if valid_until < as_of:
+        return "expired_link"
+    return None
+
+
+def link_valid_in(ix: Index, s: str, u: str, as_of: dt.date) -> bool:
+    """The link s → u is valid at ``as_of``: calibrated_on (when given) ≤ as_of ≤ valid_until."""
+    return ix.link_valid(s, u, as_of)
 
 
 def traceable_in(ix: Index, as_of: dt.date, *, failed: Iterable[str] = (),
@@ -35,8 +61,9 @@ def traceable_in(ix: Index, as_of: dt.date, *, failed: Iterable[str] = (),
     """Least fixpoint: start from valid primaries and walk down links valid at ``as_of``.
 
     ``failed`` standards count as invalid (impact analysis); ``renewed`` ones have a fresh
-    certificate and fresh upstream links (planning). Cycles never make anything traceable
-    because only standards reached from a primary are ever added.
+    certificate and fresh upstream links (planning: their links count whatever their dates), but
+    a renewal does not make a standard established after ``as_of`` exist. Cycles never make
+    anything traceable because only standards reached from a primary are ever added.
     """
     failed, renewed = set(failed), set(renewed)
 
@@ -45,7 +72,7 @@ def traceable_in(ix: Index, as_of: dt.date, *, failed: Iterable[str] = (),
         if s in failed:
             return False
         if s in renewed:
-            return attrs["status"] == "in_service"
+            return attrs["status"] == "in_service" and established_by(attrs, as_of)
         return is_valid(attrs, as_of)
 
     reached = {s for s, a in ix.standards.items() if a["primary"] and valid(s)}
@@ -53,7 +80,7 @@ def traceable_in(ix: Index, as_of: dt.date, *, failed: Iterable[str] = (),
     while queue:
         u = queue.popleft()
         for s in ix.downstream.get(u, ()):
-            if s not in reached and (ix.upstream[s][u] >= as_of or s in renewed) and valid(s):
+            if s not in reached and (s in renewed or ix.link_valid(s, u, as_of)) and valid(s):
                 reached.add(s)
                 queue.append(s)
     return reached
@@ -78,7 +105,8 @@ class ChainNode(BaseModel):
     certificate_expiry: dt.date | None
     valid: bool
     traceable: bool
-    problem: str | None = None  # expired_certificate / suspended / retired / no_upstream
+    problem: str | None = None  # not_established / expired_certificate / suspended / retired / no_upstream
+    established: dt.date | None = None
 
 
 class ChainLink(BaseModel):
@@ -86,6 +114,8 @@ class ChainLink(BaseModel):
     upstream: str
     valid_until: dt.date
     valid: bool
+    calibrated_on: dt.date | None = None
+    problem: LinkProblem | None = None  # why the link does not count at the chain's date
 
 
 class Break(BaseModel):
@@ -94,13 +124,17 @@ class Break(BaseModel):
     kind: Literal["expired_link", "invalid_standard", "no_upstream"]
     standard: str
     upstream: str | None = None
-    reason: str  # expired_link / no_upstream / expired_certificate / suspended / retired
-    valid_until: dt.date | None = None  # of the expired link
+    # expired_link / not_yet_valid (a link calibrated after the date) / no_upstream /
+    # not_established / expired_certificate / suspended / retired
+    reason: str
+    valid_until: dt.date | None = None  # of the link that does not count
+    calibrated_on: dt.date | None = None  # of the link that does not count, when given
 
     def describe(self, lang: Lang = "en") -> str:
         reason = t(self.reason, lang)
         if self.kind == "expired_link":
-            return f"{self.standard} → {self.upstream} ({reason} {self.valid_until})"
+            when = self.calibrated_on if self.reason == "not_yet_valid" else self.valid_until
+            return f"{self.standard} → {self.upstream} ({reason} {when})"
         return f"{self.standard} ({reason})"
 
 
@@ -123,10 +157,7 @@ def chain_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str] | Non
     traceable = traceable_in(ix, as_of) if traceable is None else traceable
     seen = _upstream_closure(ix, standard)
     nodes = [_chain_node(ix, s, as_of, traceable) for s in seen]
-    links = [
-        ChainLink(standard=s, upstream=u, valid_until=ix.upstream[s][u], valid=ix.upstream[s][u] >= as_of)
-        for s in seen for u in sorted(ix.upstream.get(s, {}))
-    ]
+    links = [_chain_link(ix, s, u, as_of) for s in seen for u in sorted(ix.upstream.get(s, {}))]
     return Chain(standard=standard, as_of=as_of, traceable=standard in traceable, nodes=nodes, links=links,
                  paths=_paths(ix, standard), breaks=breaks_in(ix, standard, as_of, traceable))
 
@@ -147,6 +178,13 @@ def _upstream_closure(ix: Index, standard: str) -> list[str]:
     return list(seen)
 
 
+def _chain_link(ix: Index, s: str, u: str, as_of: dt.date) -> ChainLink:
+    until, calibrated = ix.upstream[s][u], ix.calibrated_on.get((s, u))
+    problem = link_problem(until, calibrated, as_of)
+    return ChainLink(standard=s, upstream=u, valid_until=until, valid=problem is None, calibrated_on=calibrated,
+                     problem=problem)
+
+
 def _chain_node(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> ChainNode:
     a = ix.standards[s]
     inst = ix.institutions[a["institution"]]
@@ -155,7 +193,7 @@ def _chain_node(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> Chain
         problem = "no_upstream"
     return ChainNode(id=s, name=a["name"], institution=a["institution"], level=inst["level"], primary=a["primary"],
                      status=a["status"], certificate_expiry=a.get("certificate_expiry"), valid=is_valid(a, as_of),
-                     traceable=s in traceable, problem=problem)
+                     traceable=s in traceable, problem=problem, established=a.get("established"))
 
 
 def _paths(ix: Index, standard: str) -> list[list[str]]:
@@ -174,8 +212,9 @@ def _paths(ix: Index, standard: str) -> list[list[str]]:
 def breaks_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str]) -> list[Break]:
     """The nearest points where every upward path of an untraceable standard stops.
 
-    Walking up from the standard: an invalid standard, an expired link, or a valid
-    non-primary standard with no upstream is a break; a traceable upstream ends the walk.
+    Walking up from the standard: an invalid standard (not established yet included), a link
+    that does not count (expired, or calibrated after ``as_of``: reason "not_yet_valid"), or a
+    valid non-primary standard with no upstream is a break; a traceable upstream ends the walk.
     """
     if standard in traceable:
         return []
@@ -195,9 +234,11 @@ def breaks_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str]) -> 
         if not ups and not ix.standards[s]["primary"]:
             breaks.append(Break(kind="no_upstream", standard=s, reason="no_upstream"))
         for u, until in ups.items():
-            if until < as_of:
-                breaks.append(Break(kind="expired_link", standard=s, upstream=u, reason="expired_link",
-                                    valid_until=until))
+            calibrated = ix.calibrated_on.get((s, u))
+            problem = link_problem(until, calibrated, as_of)
+            if problem is not None:
+                breaks.append(Break(kind="expired_link", standard=s, upstream=u, reason=problem,
+                                    valid_until=until, calibrated_on=calibrated))
             elif u not in traceable:
                 stack.append(u)
     return sorted(breaks, key=break_order)

@@ -1,19 +1,13 @@
 """Planning: which standards to build or renew next, where, when and at what cost (spec: Planning).
 
-- :mod:`.problem` — :class:`PlanningProblem` (build from a dataset, ``solve()``) and the :class:`Plan`
+- :mod:`.problem` — :class:`PlanningProblem` (build from a dataset, ``solve()``)
+- :mod:`.plan` — the :class:`Plan` it returns (actions by year, figures per year, statuses)
 - :mod:`.request` — the budget request: an ``.xlsx`` workbook and a Markdown summary
 """
 
 from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
-from tracegraph.planning.problem import (
-    Plan,
-    PlannedAction,
-    PlanningProblem,
-    RankedAction,
-    Unmet,
-    YearFigures,
-    YearTarget,
-)
+from tracegraph.planning.plan import Plan, PlannedAction, RankedAction, Unmet, YearFigures, YearTarget
+from tracegraph.planning.problem import PlanningProblem
 
 __all__ = ["CERTIFICATE_YEARS", "DEFAULT_RENEWAL_COST", "Plan", "PlannedAction", "PlanningProblem", "RankedAction",
            "Unmet", "YearFigures", "YearTarget"]

@@ -71,9 +71,4 @@ def _new_standard(u: Universe, b: str, j: int) -> Standard:
     return Standard(id=b, name=k.name, institution=action.institution, quantity=k.quantity,
                     certificate_no=PLANNED_CERTIFICATE, certificate_expiry=u.expiry(j),
                     status="in_service", primary=False, capacity_per_year=k.capacity_per_year,
-                    verifies=list(k.verifies), **_established(u, j))
-
-
-def _established(u: Universe, j: int) -> dict:
-    """A build's 建标日期 is its plan year's evaluation date (once the schema has the column)."""
-    return {"established": u.dates[j]} if "established" in Standard.model_fields else {}
+                    verifies=list(k.verifies), established=u.dates[j])  # 建标日期: its plan year's date

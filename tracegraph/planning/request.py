@@ -32,11 +32,11 @@ from pydantic import BaseModel, BeforeValidator
 
 from tracegraph.algorithms.targets import TargetResult
 from tracegraph.i18n import Lang, pct, t
-from tracegraph.planning.problem import Plan, PlannedAction
+from tracegraph.models import COUNT_METRICS
+from tracegraph.planning.plan import Plan, PlannedAction
 
 COLUMNS = ("project", "builder", "level", "cost_10k", "year", "new_instruments", "plan_targets", "calibrated_by",
            "kind", "standard", "new_items", "counties")
-COUNT_METRICS = ("standards_count", "standards_built", "service_items")
 MONEY = "#,##0.00"
 RATE = "0.00%"
 CENT = Decimal("0.01")

@@ -18,8 +18,7 @@ import streamlit as st
 from tracegraph.i18n import Lang, figure, pct, t
 from tracegraph.io import read_targets
 from tracegraph.models import Target
-from tracegraph.planning import Plan, PlanningProblem
-from tracegraph.planning._universe import DEFAULT_RENEWAL_COST
+from tracegraph.planning import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Plan, PlanningProblem
 from tracegraph.planning.request import RequestHeader, money, project_name, request_markdown, write_request
 from tracegraph.ui.workspace import PLANNING_TARGETS, ROOT, Workspace
 
@@ -114,10 +113,10 @@ def _inputs(ws: Workspace, lang: Lang) -> tuple[Settings, str | None]:
         elif years and all(x.year is not None and x.year > years[-1] for x in shown):
             st.info(t("targets_not_enforced", lang, last=years[-1]))
     cols = st.columns(4)
-    certificate_years = 5
+    certificate_years = CERTIFICATE_YEARS
     if not snapshot:
         certificate_years = int(cols[0].number_input(t("certificate_years", lang), min_value=1, max_value=20,
-                                                     value=5, step=1, key="plan_cert_years"))
+                                                     value=CERTIFICATE_YEARS, step=1, key="plan_cert_years"))
     renewals = cols[1].checkbox(t("allow_renewals", lang), value=True, key="plan_renewals")
     renewal_cost = cols[2].number_input(t("renewal_cost", lang), min_value=0.0, value=DEFAULT_RENEWAL_COST,
                                         format=MONEY, key="plan_renewal_cost", disabled=not renewals)
