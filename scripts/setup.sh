@@ -7,9 +7,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.tracegraph-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
+  # quiet: pip prints only warnings and errors (pyproject.toml and setup.py give setuptools nothing to warn about)
+  pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check --no-input)
+  "${pip[@]}" install --upgrade pip
+  "${pip[@]}" install -e ".[dev]"
   touch "$stamp"
 fi
 

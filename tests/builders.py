@@ -38,6 +38,11 @@ def link(s: str, u: str, until: dt.date = LATER) -> TraceLink:
     return TraceLink(standard=s, upstream=u, valid_until=until)
 
 
+def calibrated_link(s: str, u: str, on: dt.date | None, until: dt.date = LATER) -> TraceLink:
+    """A link with the date of the calibration behind it (``calibrated_on``)."""
+    return TraceLink(standard=s, upstream=u, valid_until=until, calibrated_on=on)
+
+
 def need(county: str, t: str, count: int) -> Demand:
     return Demand(region=county, instrument_type=t, count=count)
 

@@ -77,3 +77,32 @@ def _standards(rnd: random.Random, institutions: list, tcodes: list[str]) -> tup
                 for u in rnd.sample(ups, min(len(ups), rnd.randint(0, 2))):
                     links.append(link(sid, u, day(rnd.choice([*OFFSETS, 400, 400, 400]))))
     return standards, links
+
+
+# Days from D for the dated variant: calibrations before, on and after D; standards established likewise.
+DATED_OFFSETS = [-800, -400, -30, -1, 0, 1, 30, 400]
+
+
+def random_dated_dataset(seed: int) -> Dataset:
+    """:func:`random_dataset` (the same seed gives the same tables) with dates added: about half the
+    links get a ``calibrated_on`` (before, on or after D, never after their own ``valid_until``, so the
+    dataset stays valid), and about half the standards an ``established`` date (some after D: such a
+    standard does not exist at D). A second random stream is used, so ``random_dataset(seed)`` is
+    unchanged."""
+    ds = random_dataset(seed)
+    rnd = random.Random(f"dated-{seed}")
+    day = lambda offset: AS_OF + dt.timedelta(days=offset)  # noqa: E731 - a tiny local helper
+    standards = []
+    for s in ds.standards:
+        if rnd.random() < 0.5:
+            # Primaries too: a primary established after D makes its whole tree untraceable at D.
+            s = s.model_copy(update={"established": day(rnd.choice([*DATED_OFFSETS, -3000, -3000]))})
+        standards.append(s)
+    links = []
+    for lk in ds.traceability:
+        if rnd.random() < 0.5:
+            choices = [o for o in DATED_OFFSETS if day(o) <= lk.valid_until]
+            if choices:
+                lk = lk.model_copy(update={"calibrated_on": day(rnd.choice(choices))})
+        links.append(lk)
+    return ds.model_copy(update={"standards": standards, "traceability": links})

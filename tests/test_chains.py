@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from builders import AS_OF, EARLIER, LATER, dataset, link, std
+from builders import AS_OF, EARLIER, LATER, calibrated_link, dataset, link, std
 
+from tracegraph._index import compile_graph
 from tracegraph.algorithms import chain, is_valid, traceable_standards, valid_standards
+from tracegraph.algorithms.chains import traceable_in
 from tracegraph.graph import build_graph
 from tracegraph.models import Standard
 
@@ -275,3 +277,96 @@ def test_chain_depends_on_as_of():
 def test_unknown_standard_is_an_error():
     with pytest.raises(KeyError):
         chain(diamond(), "NOPE", AS_OF)
+
+
+# --- dates of links and standards (calibrated_on, established) -------------------------------------
+
+
+def test_link_calibrated_after_d_does_not_count_yet():
+    """A → P calibrated on D+1 (valid until 2028): at D the link does not count, A is valid but not traceable;
+    from D+1 on, A is traceable. Calibrated on D exactly counts at D."""
+    G = graph([primary(), std("A", "PROV")], [calibrated_link("A", "P", AS_OF + DAY)])
+    assert traceable_standards(G, AS_OF) == {"P"}
+    assert valid_standards(G, AS_OF) == {"P", "A"}
+    assert traceable_standards(G, AS_OF + DAY) == {"P", "A"}
+    assert traced([primary(), std("A", "PROV")], [calibrated_link("A", "P", AS_OF)]) == {"P", "A"}
+    assert traced([primary(), std("A", "PROV")], [calibrated_link("A", "P", None)]) == {"P", "A"}
+
+
+def test_chain_marks_a_link_calibrated_after_d_not_yet_valid():
+    """C → A (valid) → P calibrated 2026-03-01 (after D): the chain marks A → P not valid with problem
+    not_yet_valid, and the break is that link with reason not_yet_valid, naming the calibration date."""
+    march = dt.date(2026, 3, 1)
+    G = graph([primary(), std("A", "PROV"), std("C", "CTY402")],
+              [calibrated_link("A", "P", march), link("C", "A")])
+    c = chain(G, "C", AS_OF)
+    assert not c.traceable
+    marks = {(lk.standard, lk.upstream): (lk.valid, lk.problem, lk.calibrated_on) for lk in c.links}
+    assert marks == {("C", "A"): (True, None, None), ("A", "P"): (False, "not_yet_valid", march)}
+    [b] = c.breaks
+    assert (b.kind, b.standard, b.upstream, b.reason, b.calibrated_on) == ("expired_link", "A", "P",
+                                                                            "not_yet_valid", march)
+    assert b.describe("en") == "A → P (not yet valid, calibrated 2026-03-01)"
+    assert "2026-03-01" in b.describe("zh") and "尚未生效" in b.describe("zh")
+    assert chain(G, "C", march).traceable and chain(G, "C", march).breaks == []
+
+
+def test_expired_link_keeps_its_reason_and_date():
+    """A → P valid until 2025-06-01, calibrated 2024-06-01: expired at D (reason expired_link), not
+    'not yet valid'; the link's problem in the chain is expired_link."""
+    G = graph([primary(), std("A", "PROV")], [calibrated_link("A", "P", dt.date(2024, 6, 1), EARLIER)])
+    c = chain(G, "A", AS_OF)
+    assert [(b.reason, b.valid_until) for b in c.breaks] == [("expired_link", EARLIER)]
+    assert [lk.problem for lk in c.links] == ["expired_link"]
+    assert c.breaks[0].describe("en") == "A → P (link expired 2025-06-01)"
+
+
+def test_not_yet_valid_wins_over_expired_when_both_hold():
+    """Calibrated after D and valid_until before D (refused by the validator): reason not_yet_valid."""
+    G = graph([primary(), std("A", "PROV")], [calibrated_link("A", "P", AS_OF + DAY, EARLIER)])
+    assert [b.reason for b in chain(G, "A", AS_OF).breaks] == ["not_yet_valid"]
+
+
+def test_standard_established_after_d_does_not_exist_yet():
+    """A established on D+1, link A → P valid: at D, A is not valid (problem not_established) and not
+    traceable, and B → A breaks at A (reason not_established). Established on D: exists at D."""
+    later_a = std("A", "PROV", established=AS_OF + DAY)
+    standards = [primary(), later_a, std("B", "CITY4")]
+    G = graph(standards, [link("A", "P"), link("B", "A")])
+    assert not is_valid(later_a.model_dump(), AS_OF) and is_valid(later_a.model_dump(), AS_OF + DAY)
+    assert valid_standards(G, AS_OF) == {"P", "B"}
+    assert traceable_standards(G, AS_OF) == {"P"}
+    assert traceable_standards(G, AS_OF + DAY) == {"P", "A", "B"}
+    c = chain(G, "B", AS_OF)
+    assert [(b.kind, b.standard, b.reason) for b in c.breaks] == [("invalid_standard", "A", "not_established")]
+    nodes = {n.id: n for n in c.nodes}
+    assert (nodes["A"].valid, nodes["A"].problem, nodes["A"].established) == (False, "not_established", AS_OF + DAY)
+    on_d = std("A", "PROV", established=AS_OF)
+    assert traced([primary(), on_d], [link("A", "P")]) == {"P", "A"}
+
+
+def test_primary_established_after_d_makes_nothing_traceable():
+    """P (primary) established 2027: at D nothing traces to it; its own chain's break is P, not established."""
+    p = primary(established=dt.date(2027, 1, 1))
+    G = graph([p, std("A", "PROV")], [link("A", "P")])
+    assert traceable_standards(G, AS_OF) == set()
+    assert [(b.standard, b.reason) for b in chain(G, "A", AS_OF).breaks] == [("P", "not_established")]
+    assert traceable_standards(G, dt.date(2027, 1, 1)) == {"P", "A"}
+
+
+def test_not_established_comes_before_status_and_expiry():
+    """A standard that does not exist yet is 'not established', whatever its status or certificate."""
+    x = std("X", "PROV", status="retired", expiry=EARLIER, established=LATER)
+    c = chain(graph([primary(), x], [link("X", "P")]), "X", AS_OF)
+    assert [b.reason for b in c.breaks] == ["not_established"]
+
+
+def test_renewed_standard_keeps_fresh_links_but_must_exist():
+    """Planning's renewal: A → P calibrated after D (or expired) counts for a renewed A, but a renewal
+    does not make a standard established after D exist."""
+    ix = compile_graph(graph([primary(), std("A", "PROV"), std("B", "PROV", established=LATER)],
+                             [calibrated_link("A", "P", AS_OF + DAY), link("B", "P", EARLIER)]))
+    assert traceable_in(ix, AS_OF) == {"P"}
+    assert traceable_in(ix, AS_OF, renewed={"A", "B"}) == {"P", "A"}
+    assert traceable_in(ix, LATER, renewed={"A", "B"}) == {"P", "A", "B"}
+    assert isinstance(ix.upstream["A"]["P"], dt.date) and ix.calibrated_on == {("A", "P"): AS_OF + DAY}

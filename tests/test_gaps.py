@@ -9,7 +9,7 @@ import datetime as dt
 import random
 
 import pytest
-from builders import AS_OF, EARLIER, LATER, base_institutions, dataset, inst, itype, link, need, std
+from builders import AS_OF, EARLIER, LATER, base_institutions, calibrated_link, dataset, inst, itype, link, need, std
 
 from tracegraph.algorithms import (
     expiring,
@@ -351,3 +351,110 @@ def test_random_datasets_are_not_trivial():
         lost += sum(fi.lost_instruments(s.id) > 0 for s in ds.standards)
         untraceable += len({s.id for s in ds.standards} - traceable_standards(G, AS_OF))
     assert lost > 10 and untraceable > 10
+
+
+# --- dates: standards established after D, links calibrated after D ----------------------------------
+
+
+def test_standard_established_after_d_counts_nowhere_in_the_uncovered_list():
+    """N at CTY402 verifies T1, N → P valid, but N is established on D+1: at D nothing verifies T1, so
+    (402,T1) is no_standard with no standard listed; from D+1 it is covered."""
+    G = build_graph(dataset([P, std("N", "CTY402", ["T1"], established=AS_OF + DAY)], [link("N", "P")],
+                            [need("370402", "T1", 5)]))
+    [g] = uncovered_items(G, AS_OF)
+    assert (g.reason, g.standards) == ("no_standard", [])
+    assert uncovered_items(G, AS_OF + DAY) == []
+
+
+def test_standard_established_after_d_is_not_a_candidate_of_an_invalid_item():
+    """E (CTY402, T1, certificate expired) and N (CTY402, T1, established D+1): (402,T1) is invalid and
+    lists E alone."""
+    G = build_graph(dataset([P, std("E", "CTY402", ["T1"], expiry=EARLIER),
+                             std("N", "CTY402", ["T1"], established=AS_OF + DAY)],
+                            [link("E", "P"), link("N", "P")], [need("370402", "T1", 5)]))
+    [g] = uncovered_items(G, AS_OF)
+    assert g.reason == "invalid"
+    assert [(p.standard, p.problem) for p in g.standards] == [("E", "expired_certificate")]
+
+
+def test_chain_broken_by_a_link_not_yet_valid():
+    """B (CTY402, T1) → MID → P where MID → P was calibrated on 2026-02-01, after D: B is chain_broken,
+    the break is MID → P with reason not_yet_valid (not expired_link), and the reason reads 'not yet valid'."""
+    G = build_graph(dataset([P, std("MID", "PROV"), std("B", "CTY402", ["T1"])],
+                            [calibrated_link("MID", "P", dt.date(2026, 2, 1)), link("B", "MID")],
+                            [need("370402", "T1", 3)]))
+    [g] = uncovered_items(G, AS_OF)
+    [b] = g.standards
+    assert b.problem == "chain_broken"
+    assert [(x.kind, x.standard, x.upstream, x.reason) for x in b.breaks] == [
+        ("expired_link", "MID", "P", "not_yet_valid")]
+    assert "not yet valid" in b.breaks[0].describe("en")
+    assert uncovered_items(G, dt.date(2026, 2, 1)) == []
+
+
+def test_expiring_skips_what_does_not_exist_or_count_yet():
+    """Window 30 days from D. N (CTY402) established D+1, certificate D+10, link N → P until D+10: neither
+    listed (N does not exist at D). A (CTY402): link A → P calibrated D+1 and valid until D+20: not valid at D,
+    not listed. L (CITY4): link L → N (valid dates, until D+5) to the not-yet-established N: not listed.
+    K (CTY403): certificate D+15, K → P until D+25: both listed."""
+    standards = [P, std("N", "CTY402", ["T1"], expiry=AS_OF + 10 * DAY, established=AS_OF + DAY),
+                 std("A", "CTY402", ["T1"]), std("L", "CITY4", ["T1"]),
+                 std("K", "CTY403", ["T1"], expiry=AS_OF + 15 * DAY)]
+    links = [link("N", "P", AS_OF + 10 * DAY), calibrated_link("A", "P", AS_OF + DAY, AS_OF + 20 * DAY),
+             link("L", "N", AS_OF + 5 * DAY), link("K", "P", AS_OF + 25 * DAY)]
+    G = build_graph(dataset(standards, links, [need("370403", "T1", 4)]))
+    got = [(e.kind, e.standard, e.upstream, e.days_left, e.lost_instruments) for e in expiring(G, AS_OF, 30)]
+    assert got == [("certificate", "K", None, 15, 4), ("link", "K", "P", 25, 4)]
+
+
+def test_standard_established_after_d_is_no_single_point():
+    """S (CTY402, T1) → P is the only cover of (402,T1): a single point from the day it exists (D+1)."""
+    G = build_graph(dataset([P, std("S", "CTY402", ["T1"], established=AS_OF + DAY)], [link("S", "P")],
+                            [need("370402", "T1", 8)]))
+    assert single_points_of_failure(G, AS_OF) == []
+    assert [(p.standard, p.lost_instruments) for p in single_points_of_failure(G, AS_OF + DAY)] == [
+        ("P", 8), ("S", 8)]
+
+
+# --- gaps --region restricts every list ------------------------------------------------------------------
+
+
+def test_region_restricts_expiring_to_standards_held_or_serving_there():
+    """expiring_case, 30 days. An entry is in region R when its standard's holder is located in R's subtree
+    or serves a county of it.
+    370500 (county 370502): CTY502 (located), PROV (serves every county): M's certificate only (C, at CTY502,
+    has already expired).
+    370403: CTY403 (B, D+31: out), CITY4 and PROV serve it: K's certificate, the link K → M, M.
+    370400: also CTY402: A's certificate too. 370000: everything."""
+    G = expiring_case()
+    listed = lambda region: [(e.kind, e.standard) for e in gaps(G, AS_OF, 30, region).expiring]  # noqa: E731
+    whole = [(e.kind, e.standard) for e in gaps(G, AS_OF, 30).expiring]
+    assert listed("370500") == [("certificate", "M")]
+    assert listed("370403") == [("certificate", "K"), ("link", "K"), ("certificate", "M")]
+    assert listed("370400") == whole == listed("370000")
+    assert [(e.kind, e.standard) for e in expiring(G, AS_OF, 30, region="370500")] == [("certificate", "M")]
+
+
+def test_region_restricts_single_points_and_keeps_their_whole_figures():
+    """spof_case: M1 at PROV (serves everything), S2 at CITY4 (serves 370402, 370403).
+    370500 keeps M1 only; 370400 keeps both. M1's figures stay the whole dataset's (150 instruments)."""
+    G = spof_case()
+    assert [(p.standard, p.lost_instruments) for p in gaps(G, AS_OF, region="370500").single_points] == [("M1", 150)]
+    assert [p.standard for p in gaps(G, AS_OF, region="370400").single_points] == ["M1", "S2"]
+    assert [p.standard for p in single_points_of_failure(G, AS_OF, region="370500")] == ["M1"]
+
+
+def test_region_includes_a_national_institution_only_through_its_serves():
+    """P at NIM (national, serves 370502 only), S at CTY402 (T1) → P, demand (402,T1) 6. Both P and S are
+    single points (6 each) and S → P expires at D+10.
+    370400: S (located there) and its link; P is not (NIM neither sits in 370400 nor serves a county of it).
+    370500: P (NIM serves 370502); S and its link are not (CTY402 serves only 370402)."""
+    institutions = [*base_institutions()[1:], inst("NIM", "national", None, serves=["370502"])]
+    G = build_graph(dataset([P, std("S", "CTY402", ["T1"])], [link("S", "P", AS_OF + 10 * DAY)],
+                            [need("370402", "T1", 6)], institutions=institutions))
+    east, west = gaps(G, AS_OF, 30, "370400"), gaps(G, AS_OF, 30, "370500")
+    assert [p.standard for p in east.single_points] == ["S"]
+    assert [(e.kind, e.standard, e.upstream) for e in east.expiring] == [("link", "S", "P")]
+    assert [(p.standard, p.lost_instruments) for p in west.single_points] == [("P", 6)]
+    assert west.expiring == [] and west.uncovered == []
+    assert [p.standard for p in gaps(G, AS_OF, 30).single_points] == ["P", "S"]

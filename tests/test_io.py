@@ -250,9 +250,12 @@ def datasets(draw: st.DrawFn) -> Dataset:
             renewal_cost=draw(st.none() | MONEY)))
     ids = [s.id for s in standards]
     pairs = [(ids[i], ids[j]) for i in range(len(ids)) for j in range(i)]  # downward only: no cycle
-    links = [TraceLink(standard=s, upstream=u, valid_until=draw(DATE), calibrated_on=draw(st.none() | DATE),
-                       certificate_no=draw(OPT_NAME))
-             for s, u in (draw(st.lists(st.sampled_from(pairs), unique=True, max_size=4)) if pairs else [])]
+    links = []
+    for s, u in (draw(st.lists(st.sampled_from(pairs), unique=True, max_size=4)) if pairs else []):
+        until = draw(DATE)  # a calibration after the link's own valid_until is a validation error
+        links.append(TraceLink(standard=s, upstream=u, valid_until=until,
+                               calibrated_on=draw(st.none() | st.dates(dt.date(2000, 1, 1), until)),
+                               certificate_no=draw(OPT_NAME)))
 
     demand = [Demand(region=c, instrument_type=t, count=draw(st.integers(0, 1_000_000)))
               for c, t in draw(st.lists(st.tuples(st.sampled_from(counties), st.sampled_from(type_codes)),

@@ -926,3 +926,20 @@ def test_capped_targets_too_small_say_what_they_need():
     assert plan.status == "infeasible" and not plan.actions
     assert plan.unmet and plan.unmet[0].metric == "budget" and plan.unmet[0].needed_cost == 10.0
     assert plan.unmet[0].caps
+
+
+def test_a_link_calibrated_after_the_as_of_date_stays_broken_until_renewal():
+    """programme.md: a link counts at E(y) when it is valid at D (or its standard was renewed); one
+    calibrated only after D is not valid at D, whatever its dates say about the later years."""
+    from tracegraph.models import TraceLink
+
+    standards = [std("P", "NIM", [], primary=True), std("S", "CTY402", ["T1"], expiry=dt.date(2030, 1, 1),
+                                                       renewal_cost=2.0)]
+    later = TraceLink(standard="S", upstream="P", valid_until=dt.date(2027, 6, 30),
+                      calibrated_on=dt.date(2026, 3, 1))
+    ds = dataset(standards, [later], [need("370402", "T1", 5)])
+    idle = PlanningProblem.from_dataset(ds, AS_OF, mode="budget", budget=0.0, years=range(2026, 2028)).solve()
+    assert [y.figures.covered_instruments for y in idle.by_year] == [0, 0]
+    plan = PlanningProblem.from_dataset(ds, AS_OF, mode="budget", budget=2.0, years=range(2026, 2028)).solve()
+    assert plan.status == "optimal" and [(a.kind, a.standard, a.year) for a in plan.actions] == [("renew", "S", 2026)]
+    assert [y.figures.covered_instruments for y in plan.by_year] == [5, 5]

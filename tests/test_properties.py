@@ -7,6 +7,10 @@ standards of strictly higher-level institutions, or to primaries), and demand.
 
 Besides monotonicity properties, the figures are checked against a direct, deliberately naive reading of
 spec/figures.md written here (iterated fixpoint, reach by ancestors, networkx max flow on exact scaled loads).
+On dated datasets (standards' `established`, links' `calibrated_on` around D) the coverage figures, every
+chain (nodes, links, breaks by walking every upward path) and the gaps (uncovered items with their reasons,
+expiring certificates and links, single points of failure, each per region) are checked against a
+per-item oracle that recomputes the fixpoint for every failure instead of using dominators.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import pytest
 from builders import AS_OF, inst, itype, link, need, region, std
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from randomdata import random_dated_dataset
 
-from tracegraph.algorithms import coverage, traceable_standards
+from tracegraph.algorithms import chain, coverage, gaps, traceable_standards
 from tracegraph.graph import build_graph
 from tracegraph.models import FILTERS, Dataset, TraceLink
 
@@ -39,7 +44,9 @@ def day(offset: int) -> dt.date:
 
 
 @st.composite
-def datasets(draw) -> Dataset:
+def datasets(draw, dated: bool = False) -> Dataset:
+    """``dated``: also draw standards' ``established`` and links' ``calibrated_on`` around D (none by
+    default, so the undated draws are what they always were)."""
     regions = []
     for p in range(draw(st.integers(1, 2))):
         pc = f"{37 + p}0000"
@@ -74,14 +81,21 @@ def datasets(draw) -> Dataset:
                 i.level in ("national", "province") and draw(st.integers(0, 3)) == 0)
             # Candidate upstreams: strictly higher-level institutions' standards, or any primary (no links out).
             ups = [s.id for s in standards if RANK[level_of[s.id]] > RANK[i.level] or s.primary]
+            dates = {"established": draw(st.none() | st.sampled_from(OFFSETS).map(day))} if dated else {}
             standards.append(std(sid, i.id, draw(st.lists(st.sampled_from(tcodes), max_size=2, unique=True)),
                                  primary=primary, status=draw(statuses),
                                  expiry=day(draw(st.sampled_from(OFFSETS + [400] * 4))),
-                                 capacity=draw(st.one_of(st.none(), st.integers(0, 40)))))
+                                 capacity=draw(st.one_of(st.none(), st.integers(0, 40))), **dates))
             level_of[sid] = i.level
             if not primary and ups:
                 for u in draw(st.lists(st.sampled_from(ups), max_size=2, unique=True)):
-                    links.append(link(sid, u, day(draw(st.sampled_from(OFFSETS + [400] * 4)))))
+                    lk = link(sid, u, day(draw(st.sampled_from(OFFSETS + [400] * 4))))
+                    if dated:
+                        # Never after the link's own valid_until: that would be a validation error.
+                        choices = [day(o) for o in OFFSETS if day(o) <= lk.valid_until]
+                        on = draw(st.none() | st.sampled_from(choices)) if choices else None
+                        lk = lk.model_copy(update={"calibrated_on": on})
+                    links.append(lk)
     counties = [r.code for r in regions if r.level == "county"]
     demand = [need(c, t, draw(st.integers(0, 60))) for c in counties for t in tcodes if draw(st.booleans())]
     return Dataset(regions=regions, institutions=institutions, instrument_types=types, standards=standards,
@@ -91,16 +105,30 @@ def datasets(draw) -> Dataset:
 # --- a naive reading of the spec --------------------------------------------------------------------
 
 
-def ref_traceable(ds: Dataset, as_of: dt.date) -> set[str]:
-    """Least fixpoint by iteration from the empty set."""
-    valid = {s.id for s in ds.standards
-             if s.status == "in_service" and (s.primary or s.certificate_expiry >= as_of)}
+def ref_exists(s, as_of: dt.date) -> bool:
+    """A standard established after D does not exist at D."""
+    return s.established is None or s.established <= as_of
+
+
+def ref_valid(s, as_of: dt.date) -> bool:
+    return ref_exists(s, as_of) and s.status == "in_service" and (s.primary or s.certificate_expiry >= as_of)
+
+
+def ref_link_valid(lk, as_of: dt.date) -> bool:
+    return lk.valid_until >= as_of and (lk.calibrated_on is None or lk.calibrated_on <= as_of)
+
+
+def ref_traceable(ds: Dataset, as_of: dt.date, failed: frozenset = frozenset(),
+                  cut: frozenset = frozenset()) -> set[str]:
+    """Least fixpoint by iteration from the empty set (``failed`` standards and ``cut`` links
+    (standard, upstream) taken out)."""
+    valid = {s.id for s in ds.standards if ref_valid(s, as_of) and s.id not in failed}
     primary = {s.id for s in ds.standards if s.primary}
     traced: set[str] = set()
     while True:
         new = {s for s in valid if s in primary
-               or any(lk.standard == s and lk.valid_until >= as_of and lk.upstream in traced
-                      for lk in ds.traceability)}
+               or any(lk.standard == s and ref_link_valid(lk, as_of) and lk.upstream in traced
+                      and (lk.standard, lk.upstream) not in cut for lk in ds.traceability)}
         if new == traced:
             return traced
         traced = new
@@ -124,8 +152,8 @@ def ref_serves(institution, county: str, parent: dict[str, str]) -> bool:
     return any(code in up for code in institution.serves)
 
 
-def ref_covering(ds: Dataset, as_of: dt.date) -> dict[tuple[str, str], list[str]]:
-    traced = ref_traceable(ds, as_of)
+def ref_covering(ds: Dataset, as_of: dt.date, traced: set[str] | None = None) -> dict[tuple[str, str], list[str]]:
+    traced = ref_traceable(ds, as_of) if traced is None else traced
     parent = ref_parent(ds)
     insts = {i.id: i for i in ds.institutions}
     out = {}
@@ -341,3 +369,241 @@ def test_region_figures_aggregate_its_counties(ds):
             flow = 0 if f.capacity_rate is None else f.capacity_rate * f.annual_load
             county_flows = sum(0 if p.capacity_rate is None else p.capacity_rate * p.annual_load for p in parts)
             assert flow <= county_flows + 1e-9, (r.code, flt)
+
+
+# --- dated datasets: figures, chains and gaps against a per-item oracle ---------------------------------
+
+
+def ref_invalid_reason(s, as_of: dt.date) -> str | None:
+    if not ref_exists(s, as_of):
+        return "not_established"
+    if s.status != "in_service":
+        return s.status
+    if not s.primary and s.certificate_expiry < as_of:
+        return "expired_certificate"
+    return None
+
+
+def ref_link_problem(lk, as_of: dt.date) -> str | None:
+    if lk.calibrated_on is not None and lk.calibrated_on > as_of:
+        return "not_yet_valid"
+    return "expired_link" if lk.valid_until < as_of else None
+
+
+def links_of(ds: Dataset, sid: str) -> list[TraceLink]:
+    return [lk for lk in ds.traceability if lk.standard == sid]
+
+
+def ref_breaks(ds: Dataset, sid: str, as_of: dt.date, traced: set[str]) -> list[tuple]:
+    """Follow every upward path of an untraceable standard to its first failure: an invalid standard,
+    a link that does not count, or a valid non-primary standard with no link; a traceable upstream
+    ends the path without a break."""
+    if sid in traced:
+        return []
+    by_id = {s.id: s for s in ds.standards}
+    out: set[tuple] = set()
+
+    def walk(path: list[str]) -> None:
+        x = by_id[path[-1]]
+        reason = ref_invalid_reason(x, as_of)
+        if reason is not None:
+            out.add(("invalid_standard", x.id, None, reason))
+            return
+        mine = links_of(ds, x.id)
+        if not mine and not x.primary:
+            out.add(("no_upstream", x.id, None, "no_upstream"))
+        for lk in mine:
+            problem = ref_link_problem(lk, as_of)
+            if problem is not None:
+                out.add(("expired_link", x.id, lk.upstream, problem))
+            elif lk.upstream not in traced and lk.upstream not in path:
+                walk([*path, lk.upstream])
+
+    walk([sid])
+    return sorted(out, key=lambda b: (b[0], b[1], b[2] or ""))
+
+
+def break_tuples(breaks) -> list[tuple]:
+    return [(b.kind, b.standard, b.upstream, b.reason) for b in breaks]
+
+
+def check_chains(ds: Dataset, as_of: dt.date) -> None:
+    G = build_graph(ds)
+    traced = ref_traceable(ds, as_of)
+    by_id = {s.id: s for s in ds.standards}
+    for s in ds.standards:
+        c = chain(G, s.id, as_of)
+        closure, stack = {s.id}, [s.id]
+        while stack:
+            for lk in links_of(ds, stack.pop()):
+                if lk.upstream not in closure:
+                    closure.add(lk.upstream)
+                    stack.append(lk.upstream)
+        assert c.traceable == (s.id in traced), s.id
+        nodes = {n.id: n for n in c.nodes}
+        assert set(nodes) == closure, s.id
+        for x, n in nodes.items():
+            reason = ref_invalid_reason(by_id[x], as_of)
+            if reason is None and not by_id[x].primary and not links_of(ds, x):
+                reason = "no_upstream"
+            assert (n.valid, n.traceable, n.problem) == (ref_valid(by_id[x], as_of), x in traced, reason), (s.id, x)
+        want_links = {(lk.standard, lk.upstream): ref_link_problem(lk, as_of)
+                      for x in closure for lk in links_of(ds, x)}
+        got_links = {(lk.standard, lk.upstream): lk.problem for lk in c.links}
+        assert got_links == want_links, s.id
+        assert all(lk.valid == (lk.problem is None) for lk in c.links), s.id
+        assert break_tuples(c.breaks) == ref_breaks(ds, s.id, as_of, traced), s.id
+
+
+def ref_lost(ds: Dataset, as_of: dt.date, failed: frozenset = frozenset(),
+             cut: frozenset = frozenset()) -> tuple[set[str], list[tuple[str, str]], int]:
+    """What a failure takes down, by recomputing everything without it."""
+    before, after = ref_traceable(ds, as_of), ref_traceable(ds, as_of, failed, cut)
+    lost = sorted(set(ref_covering(ds, as_of, before)) - set(ref_covering(ds, as_of, after)))
+    counts = {(d.region, d.instrument_type): d.count for d in ds.demand}
+    return before - after, lost, sum(counts[i] for i in lost)
+
+
+def ref_places(ds: Dataset, code: str) -> tuple[set[str], set[str]]:
+    """The region's subtree and the institutions a gaps list restricted to it keeps: located in the
+    subtree, or serving one of its counties."""
+    parent = ref_parent(ds)
+    sub = {r.code for r in ds.regions if code in ancestors_or_self(r.code, parent)}
+    counties = [r.code for r in ds.regions if r.code in sub and r.level == "county"]
+    holders = {i.id for i in ds.institutions if i.region in sub or any(ref_serves(i, c, parent) for c in counties)}
+    return set(counties), holders
+
+
+def ref_gaps(ds: Dataset, as_of: dt.date, days: int) -> tuple[list, list, list]:
+    """Uncovered items, expiring entries and single points of the whole dataset, each with the
+    county or holder it is restricted by."""
+    traced = ref_traceable(ds, as_of)
+    covering = ref_covering(ds, as_of, traced)
+    parent = ref_parent(ds)
+    insts = {i.id: i for i in ds.institutions}
+    by_id = {s.id: s for s in ds.standards}
+    existing = [s for s in ds.standards if ref_exists(s, as_of)]
+    uncovered = []
+    for d in ds.demand:
+        item = (d.region, d.instrument_type)
+        if d.count == 0 or item in covering:
+            continue
+        verifying = [s for s in existing if d.instrument_type in s.verifies]
+        serving = sorted(s.id for s in verifying if ref_serves(insts[s.institution], d.region, parent))
+        reason = "no_standard" if not verifying else "not_served" if not serving else "invalid"
+        problems = []
+        for sid in serving:
+            invalid = ref_invalid_reason(by_id[sid], as_of)
+            problems.append((sid, invalid, ()) if invalid else
+                            (sid, "chain_broken", tuple(ref_breaks(ds, sid, as_of, traced))))
+        uncovered.append((d.region, d.instrument_type, d.count, reason, tuple(problems)))
+    uncovered.sort()
+
+    horizon = as_of + days * DAY
+    expiring = []
+    for s in existing:
+        if not s.primary and s.status == "in_service" and as_of <= s.certificate_expiry <= horizon:
+            broken, lost, n = ref_lost(ds, as_of, failed=frozenset({s.id})) if s.id in traced else (set(), [], 0)
+            expiring.append(("certificate", s.id, None, s.certificate_expiry, sorted(broken - {s.id}), len(lost), n,
+                             s.institution))
+    for lk in ds.traceability:
+        s, u = by_id[lk.standard], by_id[lk.upstream]
+        if ref_exists(s, as_of) and ref_exists(u, as_of) and ref_link_valid(lk, as_of) and lk.valid_until <= horizon:
+            pair = (s.id, u.id)
+            broken, lost, n = (ref_lost(ds, as_of, cut=frozenset({pair})) if s.id in traced and u.id in traced
+                               else (set(), [], 0))
+            expiring.append(("link", s.id, u.id, lk.valid_until, sorted(broken), len(lost), n, s.institution))
+    expiring.sort(key=lambda e: (e[3], -e[6], e[1], e[0], e[2] or ""))
+
+    points = []
+    for sid in traced:
+        broken, lost, n = ref_lost(ds, as_of, failed=frozenset({sid}))
+        if lost:
+            points.append((sid, len(broken - {sid}), len(lost), n, by_id[sid].institution))
+    points.sort(key=lambda p: (-p[3], -p[2], p[0]))
+    return uncovered, expiring, points
+
+
+def check_gaps(ds: Dataset, as_of: dt.date, days: int) -> None:
+    G = build_graph(ds)
+    uncovered, expiring, points = ref_gaps(ds, as_of, days)
+    for code in [None, *(r.code for r in ds.regions)]:
+        rep = gaps(G, as_of, days, region=code)
+        counties, holders = (None, None) if code is None else ref_places(ds, code)
+        got = [(g.county, g.instrument_type, g.count, g.reason,
+                tuple((p.standard, p.problem, tuple(break_tuples(p.breaks))) for p in g.standards))
+               for g in rep.uncovered]
+        assert got == [g for g in uncovered if counties is None or g[0] in counties], code
+        got = [(e.kind, e.standard, e.upstream, e.expires, e.broken_standards, e.lost_items, e.lost_instruments,
+                e.institution) for e in rep.expiring]
+        assert got == [e for e in expiring if holders is None or e[7] in holders], code
+        assert all(e.days_left == (e.expires - as_of).days for e in rep.expiring)
+        got = [(p.standard, p.broken_standards, p.lost_items, p.lost_instruments, p.institution)
+               for p in rep.single_points]
+        assert got == [p for p in points if holders is None or p[4] in holders], code
+
+
+def check_figures(ds: Dataset, as_of: dt.date) -> None:
+    assert traceable_standards(build_graph(ds), as_of) == ref_traceable(ds, as_of)
+    rep = report(ds, as_of)
+    for code, rf in rep.regions.items():
+        for flt in FILTERS:
+            want = ref_figures(ds, as_of, code, flt)
+            got = rf.figures.get(flt)
+            if got is None:
+                assert want["items"] == 0
+                continue
+            for key in ("items", "covered_items", "instruments", "covered_instruments"):
+                assert getattr(got, key) == want[key], (code, flt, key)
+            for key in ("annual_load", *RATES):
+                assert same_number(getattr(got, key), want[key]), (code, flt, key)
+
+
+DATED_DAYS = st.sampled_from(OFFSETS)
+
+
+@SETTINGS
+@given(datasets(dated=True), DATED_DAYS)
+def test_dated_figures_match_a_direct_reading_of_the_spec(ds, offset):
+    check_figures(ds, day(offset))
+
+
+@SETTINGS
+@given(datasets(dated=True), DATED_DAYS)
+def test_dated_chains_match_every_upward_path(ds, offset):
+    check_chains(ds, day(offset))
+
+
+@SETTINGS
+@given(datasets(dated=True), DATED_DAYS, st.sampled_from([0, 30, 400]))
+def test_dated_gaps_match_the_per_item_oracle_in_every_region(ds, offset, days):
+    check_gaps(ds, day(offset), days)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_dated_datasets_match_the_oracle(seed):
+    """tests/randomdata.py's dated datasets (the ones the backend parity tests use) at D and a month later."""
+    ds = random_dated_dataset(seed)
+    for as_of in (AS_OF, AS_OF + 30 * DAY):
+        check_figures(ds, as_of)
+        check_chains(ds, as_of)
+        check_gaps(ds, as_of, 180)
+
+
+def test_random_dated_datasets_exercise_the_dates():
+    """Guard for the test above: across the seeds, some chain breaks at a link not yet valid and some at
+    a standard not established yet, and some restricted gaps list is shorter than the whole."""
+    reasons: set[str] = set()
+    narrowed = 0
+    for seed in range(12):
+        ds = random_dated_dataset(seed)
+        G = build_graph(ds)
+        for s in ds.standards:
+            reasons.update(b.reason for b in chain(G, s.id, AS_OF).breaks)
+        whole = gaps(G, AS_OF, 180)
+        for r in ds.regions:
+            part = gaps(G, AS_OF, 180, region=r.code)
+            narrowed += len(part.expiring) < len(whole.expiring)
+            narrowed += len(part.single_points) < len(whole.single_points)
+    assert {"not_yet_valid", "not_established", "expired_link"} <= reasons, reasons
+    assert narrowed > 5

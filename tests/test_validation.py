@@ -522,6 +522,92 @@ def test_warning_demand_for_type_no_standard_verifies(ds_dir: Path) -> None:
     assert any(d.instrument_type == "T3" and d.count == 40 for d in dataset.demand)
 
 
+def test_primary_standard_verifying_nothing_draws_no_warning(ds_dir: Path) -> None:
+    """A primary standard need not verify instruments (dataset.md): P with blank verifies is quiet."""
+    set_cell(ds_dir, "standards", row_of(ds_dir, "standards", id="P"), "verifies", "")
+    _, report = accepted(ds_dir)
+    assert report.warnings == [], show(report.warnings)
+
+
+def _coded(folder: Path, code: str) -> list[Problem]:
+    _, report = check_dataset(folder, AS_OF)
+    return [p for p in report.errors + report.warnings if p.code == code]
+
+
+def test_link_calibrated_after_its_valid_until_is_an_error(ds_dir: Path) -> None:
+    """S3 → S1 valid until 2028-01-01 but calibrated on 2028-01-02: an error at the calibrated_on cell."""
+    row = row_of(ds_dir, "traceability", standard="S3", upstream="S1")
+    set_cell(ds_dir, "traceability", row, "calibrated_on", "2028-01-02")
+    problem = error_at(ds_dir, "traceability.csv", row, "calibrated_on", "2028-01-02")
+    assert problem.code == "calibrated_after_expiry"
+    assert "2028-01-01" in problem.message and "2028-01-01" in problem.message_zh
+
+
+def test_link_calibrated_on_its_valid_until_is_fine(ds_dir: Path) -> None:
+    """calibrated_on = valid_until (and before D): no error, no warning."""
+    row = row_of(ds_dir, "traceability", standard="S3", upstream="S1")
+    set_cell(ds_dir, "traceability", row, "valid_until", "2025-12-01")
+    set_cell(ds_dir, "traceability", row, "calibrated_on", "2025-12-01")
+    _, report = accepted(ds_dir)
+    assert report.warnings == [], show(report.warnings)
+
+
+def test_warning_calibration_dated_after_the_as_of_date(ds_dir: Path) -> None:
+    """A calibration on D+1 (2026-01-02) is a warning (the link does not count until then); on D, none."""
+    row = row_of(ds_dir, "traceability", standard="S2", upstream="S1")
+    set_cell(ds_dir, "traceability", row, "calibrated_on", "2026-01-02")
+    dataset, problem = _warned(ds_dir, "traceability.csv", row, "calibrated_on", "2026-01-02")
+    assert problem.code == "calibrated_after_as_of" and "2026-01-01" in problem.message
+    assert next(lk for lk in dataset.traceability if lk.standard == "S2").calibrated_on == dt.date(2026, 1, 2)
+    set_cell(ds_dir, "traceability", row, "calibrated_on", "2026-01-01")
+    assert _coded(ds_dir, "calibrated_after_as_of") == []
+
+
+def test_warning_upstream_of_another_quantity(ds_dir: Path) -> None:
+    """S2 measures volume, its upstream S1 mass: a warning on the link's upstream cell, naming both."""
+    set_cell(ds_dir, "standards", row_of(ds_dir, "standards", id="S2"), "quantity", "volume")
+    row = row_of(ds_dir, "traceability", standard="S2", upstream="S1")
+    _, problem = _warned(ds_dir, "traceability.csv", row, "upstream", "S1")
+    assert problem.code == "upstream_quantity"
+    assert "volume" in problem.message and "mass" in problem.message and "volume" in problem.message_zh
+    assert len(_coded(ds_dir, "upstream_quantity")) == 1
+
+
+def test_warning_upstream_held_at_a_lower_level(ds_dir: Path) -> None:
+    """S2 (city) → S3 (county): the upstream is lower; a warning on that link only."""
+    row = add_row(ds_dir, "traceability", standard="S2", upstream="S3", valid_until="2028-01-01")
+    _, problem = _warned(ds_dir, "traceability.csv", row, "upstream", "S3")
+    assert problem.code == "upstream_level"
+    assert "county" in problem.message and "city" in problem.message and "县级" in problem.message_zh
+    assert len(_coded(ds_dir, "upstream_level")) == 1
+
+
+def test_warning_upstream_held_at_the_same_level(ds_dir: Path) -> None:
+    """S3 moved to CTY403 (county) and linked to S4 at CTY402 (county): same level, a warning."""
+    add_row(ds_dir, "standards", id="S4", name="Std S4", institution="CTY402", quantity="mass",
+            certificate_no="C-S4", certificate_expiry="2028-01-01", status="in_service", primary="false",
+            verifies="T2")
+    add_row(ds_dir, "traceability", standard="S4", upstream="S1", valid_until="2028-01-01")
+    set_cell(ds_dir, "standards", row_of(ds_dir, "standards", id="S3"), "institution", "CTY403")
+    row = add_row(ds_dir, "traceability", standard="S3", upstream="S4", valid_until="2028-01-01")
+    _, problem = _warned(ds_dir, "traceability.csv", row, "upstream", "S4")
+    assert problem.code == "upstream_level"
+
+
+def test_national_and_primary_upstreams_are_never_too_low(ds_dir: Path) -> None:
+    """N2 (NIM) → N1 (NIM): same level, but held by a national institution. P moved to PROV (a primary
+    held at province level) with S1 (province) → P: same level, but primary. Neither warns."""
+    for sid in ("N1", "N2"):
+        add_row(ds_dir, "standards", id=sid, name=f"Std {sid}", institution="NIM", quantity="mass",
+                certificate_no=f"C-{sid}", certificate_expiry="2028-01-01", status="in_service", primary="false",
+                verifies="T1")
+    add_row(ds_dir, "traceability", standard="N1", upstream="P", valid_until="2028-01-01")
+    add_row(ds_dir, "traceability", standard="N2", upstream="N1", valid_until="2028-01-01")
+    set_cell(ds_dir, "standards", row_of(ds_dir, "standards", id="P"), "institution", "PROV")
+    _, report = accepted(ds_dir)
+    assert report.warnings == [], show(report.warnings)
+
+
 # --------------------------------------------------------------------------------------------
 # every problem is collected
 # --------------------------------------------------------------------------------------------

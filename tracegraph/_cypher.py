@@ -6,7 +6,9 @@ import os
 import re
 from pathlib import Path
 
-LIBRARY = Path(os.environ.get("TRACEGRAPH_CYPHER_DIR") or Path(__file__).resolve().parent.parent / "cypher")
+from tracegraph._resources import ROOT
+
+LIBRARY = Path(os.environ.get("TRACEGRAPH_CYPHER_DIR") or ROOT / "cypher")  # checkout or wheel: _resources
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STATEMENT_END = re.compile(r";\s*(?:\n|$)")
 

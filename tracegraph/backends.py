@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import networkx as nx
@@ -74,12 +75,15 @@ class Neo4jBackend:
 
     # --- coverage ------------------------------------------------------------------
     def coverage(self, as_of: dt.date, region: str | None = None) -> CoverageReport:
-        regions = self.store.read(_REGIONS)
-        tree = _Tree(regions)
-        codes = tree.subtree(region) if region else [r["code"] for r in regions]
-        counted = {(r["region"], r["filter"]): r for r in self.store.run_library("coverage", as_of=as_of,
-                                                                                  region=region)}
-        flows = _Flows(self.store.run_library("covering", as_of=as_of), self.store.read(_TYPES))
+        # The counts (coverage.cypher) are computed by the server while this process reads and decodes
+        # the max-flow's input (covering.cypher): two sessions at once.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            counting = pool.submit(self.store.run_library, "coverage", as_of=as_of, region=region)
+            regions = self.store.read(_REGIONS)
+            tree = _Tree(regions)
+            codes = tree.subtree(region) if region else [r["code"] for r in regions]
+            flows = _Flows(self.store.run_library("covering", plain=True, as_of=as_of), self.store.read(_TYPES))
+            counted = {(r["region"], r["filter"]): r for r in counting.result()}
         out = {}
         for code in codes:
             figures = {f: _figures(counted.get((code, f)), flows, tree.counties(code), f) for f in FILTERS}
@@ -95,22 +99,29 @@ class Neo4jBackend:
         for r in rows:
             ix.standards[r["id"]] = {"id": r["id"], "name": r["name"], "institution": r["institution"],
                                      "primary": r["primary"], "status": r["status"],
-                                     "certificate_expiry": _date(r["certificate_expiry"])}
+                                     "certificate_expiry": _date(r["certificate_expiry"]),
+                                     "established": _date(r["established"])}
             ix.institutions[r["institution"]] = {"level": r["level"]}
             ix.holder[r["id"]] = r["institution"]
             for link in r["links"]:
                 ix.upstream[r["id"]][link["upstream"]] = _date(link["valid_until"])
+                if link["calibrated_on"] is not None:
+                    ix.calibrated_on[(r["id"], link["upstream"])] = _date(link["calibrated_on"])
         traceable = {r["id"] for r in rows if r["traceable"]}
         # Paths and break points are read off the marked nodes and links Cypher returned.
         return chain_in(ix, standard, as_of, traceable)
 
     # --- gaps ----------------------------------------------------------------------
     def gaps(self, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
-        uncovered = [_gap(r) for r in self.store.run_library("uncovered", as_of=as_of, region=region)]
-        expiring = [Expiring(**{**r, "expires": _date(r["expires"]), "broken_standards": sorted(r["broken_standards"])})
-                    for r in self.store.run_library("expiring", as_of=as_of, days=expiring_days)]
+        # Three independent queries: the server runs them side by side.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            lapsing = pool.submit(self.store.run_library, "expiring", as_of=as_of, days=expiring_days, region=region)
+            spofs = pool.submit(self.store.run_library, "single_points", as_of=as_of, region=region)
+            uncovered = [_gap(r) for r in self.store.run_library("uncovered", as_of=as_of, region=region)]
+            expiring = [Expiring(**{**r, "expires": _date(r["expires"]),
+                                    "broken_standards": sorted(r["broken_standards"])}) for r in lapsing.result()]
+            points = [SinglePoint(**r) for r in spofs.result()]
         expiring.sort(key=expiring_order)
-        points = [SinglePoint(**r) for r in self.store.run_library("single_points", as_of=as_of)]
         return GapReport(as_of=as_of, uncovered=uncovered, expiring=expiring, single_points=points)
 
     # --- targets -------------------------------------------------------------------
@@ -189,10 +200,9 @@ class _Flows:
             self.items_by_county[row["county"]].append(item)
             self.loads[item] = row["load"]
             if row["standards"]:
-                self.covering[item] = sorted(s["id"] for s in row["standards"])
-            for s in row["standards"]:
-                cap = s["capacity"]
-                self.caps[s["id"]] = None if cap is None else cap * row["load_scale"]
+                self.covering[item] = sorted(row["standards"])
+            for s, cap in zip(row["standards"], row["capacities"], strict=True):
+                self.caps[s] = None if cap is None else cap * row["load_scale"]
 
     def rate(self, counties: list[str], flt: str) -> float | None:
         items = [i for c in counties for i in self.items_by_county.get(c, ()) if flt in self.filters_of[i[1]]]
@@ -215,7 +225,8 @@ def _figures(row: dict | None, flows: _Flows, counties: list[str], flt: str) -> 
 
 def _gap(row: dict) -> Gap:
     standards = [StandardProblem(standard=s["standard"], institution=s["institution"], problem=s["problem"],
-                                 breaks=sorted((Break(**{**b, "valid_until": _date(b["valid_until"])})
+                                 breaks=sorted((Break(**{**b, "valid_until": _date(b["valid_until"]),
+                                                         "calibrated_on": _date(b["calibrated_on"])})
                                                 for b in s["breaks"]), key=break_order)
                                  if s["problem"] == "chain_broken" else [])
                  for s in sorted(row["standards"], key=lambda s: s["standard"])]

@@ -260,7 +260,10 @@ def _node_text(node: alg.chains.ChainNode, lang: Lang) -> str:
 @app.command("gaps")
 def gaps_cmd(dataset: OptDatasetArg = None, as_of: AsOf = None,
              expiring_days: Annotated[int, typer.Option("--expiring-days", min=0)] = 180,
-             region: Annotated[str | None, typer.Option(help="uncovered items of this region only")] = None,
+             region: Annotated[str | None, typer.Option(
+                 help="only this region's subtree: its uncovered items, and the expiring certificates and links "
+                      "and single points of standards held by institutions located there or serving a county "
+                      "of it")] = None,
              fmt: FmtOpt = Fmt.table, lang: LangOpt = "zh", neo4j: Neo4jFlag = False, uri: UriOpt = None,
              user: UserOpt = None, password: PasswordOpt = None) -> None:
     """Uncovered items with reasons, certificates expiring soon, single points of failure."""
@@ -513,8 +516,9 @@ def _plan_tables(plan: Any, lang: Lang) -> None:
     if plan.unmet:
         out.print(f"[red]{t('unmet_title', lang)}[/red]")
         for m in plan.unmet:
-            out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} "
-                      f"≥ {figure(m.metric, m.threshold)}: {figure(m.metric, m.best)}")
+            if m.metric != "budget":  # a budget shortfall is its reason alone
+                out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} "
+                          f"≥ {figure(m.metric, m.threshold)}: {figure(m.metric, m.best)}")
             for r in m.describe(lang)[:10]:
                 out.print(f"    - {r}")
     out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.2f}")

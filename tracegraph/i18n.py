@@ -76,6 +76,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "chain_broken": ("溯源链断裂", "chain broken"),
     "no_upstream": ("无上级溯源", "no upstream link"),
     "expired_link": ("溯源证书过期", "link expired"),
+    "not_yet_valid": ("溯源尚未生效，检定于", "not yet valid, calibrated"),
+    "not_established": ("尚未建标", "not established yet"),
     "certificate": ("考核证书", "certificate"),
     "link": ("溯源证书", "traceability link"),
     # headings and sentences

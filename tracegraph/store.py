@@ -1,11 +1,12 @@
 """The Neo4j backend: load a dataset into a real Neo4j, read it back, run the cypher/ library.
 
 Loads are versioned so that a reader never sees half a dataset: every node carries ``v``
-(the load version) and ``uid`` (``v:id``); batches of ``UNWIND … MERGE`` write the new version
-next to the current one, one small transaction moves ``(:TracegraphMeta {name:'current'})``
-to it, and only then is the old version deleted. A failed or interrupted load leaves the
-previous version current. A dataset whose content hash equals the current one is not
-written again (``--replace`` forces it).
+(the load version) and ``uid`` (``v:id``); large batches of ``UNWIND … CREATE`` write the new
+version next to the current one (a fresh version needs no ``MERGE``), one small transaction moves
+``(:TracegraphMeta {name:'current'})`` to it, and only then is the old version deleted. A failed,
+interrupted or killed load (even ``kill -9`` of the server) leaves the previous version current
+and whole; the next load deletes what it left. A dataset whose content hash equals the current
+one is not written again (``--replace`` forces it).
 
 Every query is static text with parameters; nothing is assembled from strings.
 """
@@ -13,10 +14,11 @@ Every query is static text with parameters; nothing is assembled from strings.
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import os
 import tomllib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,7 @@ import networkx as nx
 from neo4j import Driver, GraphDatabase
 
 from tracegraph import _cypher
-from tracegraph._index import compile_graph
-from tracegraph.graph import build_graph, edges_of, node_id, nodes_of
+from tracegraph.graph import build_graph
 from tracegraph.models import (
     Candidate,
     Dataset,
@@ -39,33 +40,78 @@ from tracegraph.models import (
     TraceLink,
 )
 
-BATCH = 5000
+BATCH = 20_000  # rows per UNWIND transaction (a few MB of parameters; the server's heap is 1 GiB)
 Progress = Callable[[int, int], None]
 
-_NODE_WRITE = {
-    "Region": "UNWIND $rows AS row MERGE (n:Region {uid: row.uid}) SET n = row",
-    "Institution": "UNWIND $rows AS row MERGE (n:Institution {uid: row.uid}) SET n = row",
-    "InstrumentType": "UNWIND $rows AS row MERGE (n:InstrumentType {uid: row.uid}) SET n = row",
-    "Standard": "UNWIND $rows AS row MERGE (n:Standard {uid: row.uid}) SET n = row",
-    "Candidate": "UNWIND $rows AS row MERGE (n:Candidate {uid: row.uid}) SET n = row",
-    "Target": "UNWIND $rows AS row MERGE (n:Target {uid: row.uid}) SET n = row",
+# A fresh version is written with CREATE: nothing of it exists yet (leftovers of an interrupted load are
+# deleted first), and the uid constraints would refuse a duplicate. The nodes' uid, v and ord are set
+# here from the batch's prefix and offset, so the rows carry only the dataset's own fields.
+_NODE_CREATE = {
+    "Region": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row CREATE (n:Region) "
+                 "SET n = row, n.uid = $prefix + row.code, n.v = $v, n.ord = $base + k"),
+    "Institution": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row CREATE (n:Institution) "
+                 "SET n = row, n.uid = $prefix + row.id, n.v = $v, n.ord = $base + k"),
+    "InstrumentType": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row CREATE (n:InstrumentType) "
+                 "SET n = row, n.uid = $prefix + row.code, n.v = $v, n.ord = $base + k"),
+    "Standard": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row CREATE (n:Standard) "
+                 "SET n = row, n.uid = $prefix + row.id, n.v = $v, n.ord = $base + k"),
+    "Candidate": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row CREATE (n:Candidate) "
+                 "SET n = row, n.uid = $prefix + row.id, n.v = $v, n.ord = $base + k"),
+    "Target": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row CREATE (n:Target) "
+                 "SET n = row, n.uid = $prefix + row.id, n.v = $v, n.ord = $base + k"),
 }
-_REL_WRITE = {
-    "PART_OF": "UNWIND $rows AS row MATCH (a:Region {uid: row.a}) MATCH (b:Region {uid: row.b}) "
-               "MERGE (a)-[r:PART_OF]->(b) SET r = row.props",
-    "LOCATED_IN": "UNWIND $rows AS row MATCH (a:Institution {uid: row.a}) MATCH (b:Region {uid: row.b}) "
-                  "MERGE (a)-[r:LOCATED_IN]->(b) SET r = row.props",
-    "SERVES": "UNWIND $rows AS row MATCH (a:Institution {uid: row.a}) MATCH (b:Region {uid: row.b}) "
-              "MERGE (a)-[r:SERVES]->(b) SET r = row.props",
-    "HOLDS": "UNWIND $rows AS row MATCH (a:Institution {uid: row.a}) MATCH (b:Standard {uid: row.b}) "
-             "MERGE (a)-[r:HOLDS]->(b) SET r = row.props",
-    "TRACES_TO": "UNWIND $rows AS row MATCH (a:Standard {uid: row.a}) MATCH (b:Standard {uid: row.b}) "
-                 "MERGE (a)-[r:TRACES_TO]->(b) SET r = row.props",
-    "VERIFIES": "UNWIND $rows AS row MATCH (a:Standard {uid: row.a}) MATCH (b:InstrumentType {uid: row.b}) "
-                "MERGE (a)-[r:VERIFIES]->(b) SET r = row.props",
-    "NEEDS": "UNWIND $rows AS row MATCH (a:Region {uid: row.a}) MATCH (b:InstrumentType {uid: row.b}) "
-             "MERGE (a)-[r:NEEDS]->(b) SET r = row.props",
+# The bulk of a national dataset (standards, links, demand) crosses the wire as one string per row,
+# fields joined by \x1f and list entries by \x1d, split and typed by the server: the driver packs one
+# value per row instead of one per cell, several times faster. '' is a blank cell (null, or an empty
+# list). A dataset whose text holds those control characters is sent as maps instead (_NODE_CREATE).
+FIELD, ITEM = "\x1f", "\x1d"
+_PACKED_CREATE = {
+    "Standard": ("UNWIND range(0, size($rows) - 1) AS k WITH k, split($rows[k], $field) AS f "
+                 "CREATE (:Standard {id: f[0], name: f[1], institution: f[2], quantity: f[3], certificate_no: f[4], "
+                 "certificate_expiry: CASE f[5] WHEN '' THEN null ELSE date(f[5]) END, status: f[6], "
+                 "primary: f[7] = 'true', capacity_per_year: CASE f[8] WHEN '' THEN null ELSE toInteger(f[8]) END, "
+                 "verifies: CASE f[9] WHEN '' THEN [] ELSE split(f[9], $item) END, "
+                 "renewal_cost: CASE f[10] WHEN '' THEN null ELSE toFloat(f[10]) END, "
+                 "established: CASE f[11] WHEN '' THEN null ELSE date(f[11]) END, "
+                 "uid: $prefix + f[0], v: $v, ord: $base + k})"),
+    "TRACES_TO": ("UNWIND range(0, size($rows) - 1) AS k WITH k, split($rows[k], $field) AS f "
+                  "MATCH (a:Standard {uid: $prefix + f[0]}) MATCH (b:Standard {uid: $prefix + f[1]}) "
+                  "CREATE (a)-[:TRACES_TO {ord: $base + k, valid_until: date(f[2]), "
+                  "calibrated_on: CASE f[3] WHEN '' THEN null ELSE date(f[3]) END, "
+                  "certificate_no: CASE f[4] WHEN '' THEN null ELSE f[4] END}]->(b)"),
+    "NEEDS": ("UNWIND range(0, size($rows) - 1) AS k WITH k, split($rows[k], $field) AS f "
+              "MATCH (a:Region {uid: $prefix + f[0]}) MATCH (b:InstrumentType {uid: $prefix + f[1]}) "
+              "CREATE (a)-[:NEEDS {count: toInteger(f[2]), ord: $base + k}]->(b)"),
 }
+# The same relationships from rows of values, when packing is not possible.
+_REL_CREATE = {
+    "TRACES_TO": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row "
+                  "MATCH (a:Standard {uid: $prefix + row[0]}) MATCH (b:Standard {uid: $prefix + row[1]}) "
+                  "CREATE (a)-[:TRACES_TO {ord: $base + k, valid_until: row[2], calibrated_on: row[3], "
+                  "certificate_no: row[4]}]->(b)"),
+    "NEEDS": ("UNWIND range(0, size($rows) - 1) AS k WITH k, $rows[k] AS row "
+              "MATCH (a:Region {uid: $prefix + row[0]}) MATCH (b:InstrumentType {uid: $prefix + row[1]}) "
+              "CREATE (a)-[:NEEDS {count: row[2], ord: $base + k}]->(b)"),
+}
+# Relationships the new nodes' own properties name (parent, region, serves, institution, verifies):
+# derived by the server, so nothing more crosses the wire. Run in batches of their own transactions.
+_DERIVED = (
+    "MATCH (a:Region {v: $v}) WHERE a.parent IS NOT NULL "
+    "CALL (a) { MATCH (b:Region {uid: $prefix + a.parent}) CREATE (a)-[:PART_OF]->(b) } "
+    "IN TRANSACTIONS OF 50000 ROWS",
+    "MATCH (a:Institution {v: $v}) WHERE a.region IS NOT NULL "
+    "CALL (a) { MATCH (b:Region {uid: $prefix + a.region}) CREATE (a)-[:LOCATED_IN]->(b) } "
+    "IN TRANSACTIONS OF 50000 ROWS",
+    "MATCH (a:Institution {v: $v}) UNWIND a.serves AS code WITH DISTINCT a, code "
+    "CALL (a, code) { MATCH (b:Region {uid: $prefix + code}) CREATE (a)-[:SERVES]->(b) } "
+    "IN TRANSACTIONS OF 50000 ROWS",
+    "MATCH (b:Standard {v: $v}) "
+    "CALL (b) { MATCH (a:Institution {uid: $prefix + b.institution}) CREATE (a)-[:HOLDS]->(b) } "
+    "IN TRANSACTIONS OF 50000 ROWS",
+    "MATCH (a:Standard {v: $v}) UNWIND a.verifies AS code WITH DISTINCT a, code "
+    "CALL (a, code) { MATCH (b:InstrumentType {uid: $prefix + code}) CREATE (a)-[:VERIFIES]->(b) } "
+    "IN TRANSACTIONS OF 50000 ROWS",
+)
 _NODE_READ = {
     "Region": "MATCH (n:Region {v: $v}) RETURN properties(n) AS p ORDER BY n.ord",
     "Institution": "MATCH (n:Institution {v: $v}) RETURN properties(n) AS p ORDER BY n.ord",
@@ -83,9 +129,12 @@ _REL_READ = {
 _META_READ = "MATCH (m:TracegraphMeta {name: 'current'}) RETURN properties(m) AS meta"
 _META_SWITCH = ("MERGE (m:TracegraphMeta {name: 'current'}) SET m.version = $version, m.hash = $hash, "
                 "m.loaded_at = datetime(), m.source = $source, m.load_scale = $load_scale")
-_MAX_VERSION = "MATCH (n) WHERE n.v IS NOT NULL RETURN coalesce(max(n.v), 0) AS v"
+# Relationships first, in bounded transactions (a node's DETACH DELETE would take all of an instrument
+# type's tens of thousands of NEEDS into one transaction), then the nodes.
+_DROP_OTHER_RELATIONSHIPS = ("MATCH (n)-[r]->() WHERE n.v IS NOT NULL AND n.v <> $keep "
+                             "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
 _DROP_OTHER_VERSIONS = ("MATCH (n) WHERE n.v IS NOT NULL AND n.v <> $keep "
-                        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
+                        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS")
 
 
 @dataclass(frozen=True)
@@ -133,7 +182,8 @@ class LoadResult:
 
 
 def dataset_hash(dataset: Dataset) -> str:
-    return hashlib.sha256(json.dumps(dataset.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    """The content hash a load compares (pydantic's JSON: fields in model order, so stable)."""
+    return hashlib.sha256(dataset.model_dump_json().encode()).hexdigest()
 
 
 class Neo4jStore:
@@ -168,6 +218,18 @@ class Neo4jStore:
         with self._session(read=True) as session:
             return session.execute_read(lambda tx: [r.data() for r in tx.run(query, params)])
 
+    def read_rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """As :meth:`read`, for results of plain values (strings, numbers, lists of them): each record
+        zipped with its keys, without the driver's recursive ``data()`` conversion (seconds for
+        100,000 list entries)."""
+        def work(tx: Any) -> list[dict[str, Any]]:
+            result = tx.run(query, params)
+            keys = result.keys()
+            return [dict(zip(keys, record, strict=True)) for record in result]
+
+        with self._session(read=True) as session:
+            return session.execute_read(work)
+
     def write(self, query: str, **params: Any) -> None:
         with self._session() as session:
             session.execute_write(lambda tx: tx.run(query, params).consume())
@@ -195,28 +257,43 @@ class Neo4jStore:
         self.apply_schema()
         meta = self.meta()
         if meta is not None and meta.get("hash") == digest and not replace:
+            self._drop_versions(int(meta["version"]))  # leftovers of a load killed after its switch
             return LoadResult(int(meta["version"]), False, 0, 0, "unchanged: this dataset is already loaded")
         keep = int(meta["version"]) if meta else -1
-        self._drop_versions(keep)  # leftovers of an interrupted load
-        version = int(self.read(_MAX_VERSION)[0]["v"]) + 1
-        G = build_graph(dataset)
-        batches = list(_batches(G, dataset, version))
-        total = sum(len(rows) for _, rows in batches)
+        self._drop_versions(keep)  # leftovers of an interrupted load: only the current version remains
+        version = max(keep, 0) + 1
+        prefix = f"{version}:"
+        links = _links(dataset)
+        total = (len(dataset.regions) + len(dataset.institutions) + len(dataset.instrument_types)
+                 + len(dataset.standards) + len(dataset.candidates) + len(dataset.targets) + len(links)
+                 + len(dataset.demand))
+        steps = _steps(dataset, links)
         done = 0
-        with self._session() as session:
-            for query, rows in batches:
-                session.execute_write(lambda tx, q=query, r=rows: tx.run(q, rows=r).consume())
-                done += len(rows)
+        # The next step's rows are made in a second thread while the server writes the current one.
+        with ThreadPoolExecutor(max_workers=1) as prepare, self._session() as session:
+            upcoming = prepare.submit(next, steps, None)
+            while (step := upcoming.result()) is not None:
+                upcoming = prepare.submit(next, steps, None)
+                query, rows, n = step
+                if rows is None:  # derived on the server, in transactions of its own
+                    session.run(query, v=version, prefix=prefix).consume()
+                else:
+                    for start in range(0, len(rows), BATCH):
+                        session.execute_write(lambda tx, q=query, r=rows[start:start + BATCH], b=start: tx.run(
+                            q, rows=r, base=b, v=version, prefix=prefix, field=FIELD, item=ITEM).consume())
+                done += n
                 if progress:
                     progress(done, total)
-        scale = compile_graph(G).load_scale
-        self.write(_META_SWITCH, version=version, hash=digest, source=source, load_scale=scale)
+        self.write(_META_SWITCH, version=version, hash=digest, source=source, load_scale=_load_scale(dataset))
         self._drop_versions(version)
-        nodes = G.number_of_nodes() + len(dataset.candidates) + len(dataset.targets)
-        return LoadResult(version, True, nodes, G.number_of_edges(), f"loaded as version {version}")
+        nodes = (len(dataset.regions) + len(dataset.institutions) + len(dataset.instrument_types)
+                 + len(dataset.standards) + len(dataset.candidates) + len(dataset.targets))
+        return LoadResult(version, True, nodes, _relationships(dataset),
+                          f"loaded as version {version}")
 
     def _drop_versions(self, keep: int) -> None:
         with self._session() as session:
+            session.run(_DROP_OTHER_RELATIONSHIPS, keep=keep).consume()
             session.run(_DROP_OTHER_VERSIONS, keep=keep).consume()
 
     # --- export --------------------------------------------------------------------
@@ -240,8 +317,9 @@ class Neo4jStore:
         return build_graph(self.read_dataset())
 
     # --- the cypher/ library -------------------------------------------------------
-    def run_library(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self.read(_cypher.read_file(name), **params)
+    def run_library(self, name: str, *, plain: bool = False, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a cypher/ file; ``plain`` for results of plain values only (see :meth:`read_rows`)."""
+        return (self.read_rows if plain else self.read)(_cypher.read_file(name), **params)
 
 
 def _fields(props: dict[str, Any], model: type) -> dict[str, Any]:
@@ -258,31 +336,86 @@ def _props(attrs: dict[str, Any], exclude: tuple[str, ...] = ("label",)) -> dict
     return {k: v for k, v in attrs.items() if k not in exclude and v is not None}
 
 
-def _batches(G: nx.MultiDiGraph, dataset: Dataset, version: int) -> Iterator[tuple[str, list[dict]]]:
-    ix = compile_graph(G)
-    for label in ("Region", "Institution", "InstrumentType", "Standard"):
-        rows = []
-        for k, (node, attrs) in enumerate(nodes_of(G, label)):
-            row = {**_props(attrs), "uid": f"{version}:{node_id(node)}", "v": version, "ord": k}
-            if label == "InstrumentType":
+def _load_scale(dataset: Dataset) -> int:
+    """As ``Index.load_scale``: annual loads n·12/p are integers once multiplied by it."""
+    scale = 1
+    for t in dataset.instrument_types:
+        p = t.verification_period_months
+        scale = math.lcm(scale, p // math.gcd(12, p))
+    return scale
+
+
+def _links(dataset: Dataset) -> list[list[Any]]:
+    """One row per (standard, upstream), as ``build_graph`` keeps them: repeated rows for one link are
+    successive calibrations, the latest expiry holds, in the place of the first."""
+    kept: dict[tuple[str, str], TraceLink] = {}
+    for link in dataset.traceability:
+        key = (link.standard, link.upstream)
+        if key not in kept or link.valid_until > kept[key].valid_until:
+            kept[key] = link
+    return [[a, b, x.valid_until, x.calibrated_on, x.certificate_no] for (a, b), x in kept.items()]
+
+
+def _relationships(dataset: Dataset) -> int:
+    return (sum(1 for r in dataset.regions if r.parent) + sum(1 for i in dataset.institutions if i.region)
+            + sum(len(set(i.serves)) for i in dataset.institutions) + len(dataset.standards)
+            + sum(len(set(s.verifies)) for s in dataset.standards) + len(_links(dataset)) + len(dataset.demand))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)  # the shortest text that reads back as the same double
+    if isinstance(value, list):
+        return ITEM.join(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _packed(rows: list[list[Any]]) -> list[str] | None:
+    """Rows of cells as one string each, or None when some text holds a separator (or an empty
+    list entry / a list of one blank entry, which '' could not tell apart)."""
+    out = []
+    for row in rows:
+        cells = [_cell(v) for v in row]
+        for v, c in zip(row, cells, strict=True):
+            if FIELD in c or (isinstance(v, list) and (ITEM in "".join(v) or "" in v)):
+                return None
+            if isinstance(v, str) and ITEM in v:
+                return None
+        out.append(FIELD.join(cells))
+    return out
+
+
+_STANDARD_FIELDS = ("id", "name", "institution", "quantity", "certificate_no", "certificate_expiry", "status",
+                    "primary", "capacity_per_year", "verifies", "renewal_cost", "established")
+
+
+def _steps(dataset: Dataset, links: list[list[Any]]) -> Iterator[tuple[str, list | None, int]]:
+    """(query, rows or None for a server-side step, rows it stands for in the progress count)."""
+    for label, items in (("Region", dataset.regions), ("Institution", dataset.institutions),
+                         ("InstrumentType", dataset.instrument_types), ("Standard", dataset.standards),
+                         ("Candidate", dataset.candidates), ("Target", dataset.targets)):
+        if label == "Standard" and set(Standard.model_fields) == set(_STANDARD_FIELDS):
+            packed = _packed([[getattr(x, f) for f in _STANDARD_FIELDS] for x in items])
+            if packed is not None:
+                yield _PACKED_CREATE[label], packed, len(packed)
+                continue
+        rows = [_props(item.model_dump()) for item in items]
+        if label == "InstrumentType":
+            scale = _load_scale(dataset)
+            for row in rows:
                 # Materialised so Cypher sums annual loads in exact integers (see README, Exactness).
-                row["load_factor"] = 12 * ix.load_scale // attrs["verification_period_months"]
-            rows.append(row)
-        yield from _chunks(_NODE_WRITE[label], rows)
-    for label, items in (("Candidate", dataset.candidates), ("Target", dataset.targets)):
-        rows = [{**_props(item.model_dump()), "uid": f"{version}:{item.id}", "v": version, "ord": k}
-                for k, item in enumerate(items)]
-        yield from _chunks(_NODE_WRITE[label], rows)
-    for rel in _REL_WRITE:
-        rows = [{"a": f"{version}:{node_id(u)}", "b": f"{version}:{node_id(w)}", "props": {"ord": k, **_props(a)}}
-                for k, (u, w, a) in enumerate(edges_of(G, rel))]
-        yield from _chunks(_REL_WRITE[rel], rows)
-
-
-def _chunks(query: str, rows: list[dict]) -> Iterator[tuple[str, list[dict]]]:
-    for start in range(0, len(rows), BATCH):
-        yield query, rows[start:start + BATCH]
-
+                row["load_factor"] = 12 * scale // row["verification_period_months"]
+        yield _NODE_CREATE[label], rows, len(rows)
+    for query in _DERIVED:
+        yield query, None, 0
+    for rel, rows in (("TRACES_TO", links),
+                      ("NEEDS", [[d.region, d.instrument_type, d.count] for d in dataset.demand])):
+        packed = _packed(rows)
+        yield (_REL_CREATE[rel], rows, len(rows)) if packed is None else (_PACKED_CREATE[rel], packed, len(rows))
 
 
 class WriteRefused(Exception):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from tracegraph import _parse
 from tracegraph._raw import RawDataset, RawTable
-from tracegraph.models import COUNT_METRICS, REQUIRED_TABLES, TABLES, Dataset, Row
+from tracegraph.models import COUNT_METRICS, LEVEL_RANK, REQUIRED_TABLES, TABLES, Dataset, Row, TraceLink
 
 EXPIRY_WARNING_DAYS = 180
 
@@ -356,7 +356,7 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 s.certificate_expiry,
                 zh=f"考核证书将在 {EXPIRY_WARNING_DAYS} 天内到期",
             )
-        if not s.verifies:
+        if not s.verifies and not s.primary:  # a primary standard need not verify instruments
             report.add(
                 "warning",
                 "verifies_nothing",
@@ -371,6 +371,13 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
 
 def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     standards = _known(parsed, "standards", "id")
+    # First row of each id (a repeated id is an error of its own) and each institution's level.
+    standards_by_id: dict[str, Any] = {}
+    for _, row in parsed.rows["standards"]:
+        standards_by_id.setdefault(row.id, row)
+    level_of: dict[str, str] = {}
+    for _, row in parsed.rows["institutions"]:
+        level_of.setdefault(row.id, row.level)
     graph = nx.DiGraph()
     seen: dict[tuple[str, str], int] = {}
     for number, link in parsed.rows["traceability"]:
@@ -405,7 +412,73 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
             )
         seen.setdefault(pair, number)
         graph.add_edge(*pair)
+        _check_link_dates(parsed, report, as_of, number, link)
+        _check_link_upstream(parsed, report, number, link, standards_by_id, level_of)
     _report_cycles(graph, seen, parsed, report)
+
+
+def _check_link_dates(parsed: _Parsed, report: Report, as_of: dt.date, number: int, link: TraceLink) -> None:
+    """A calibration after the link's own expiry is an error; one after the as-of date a warning."""
+    if link.calibrated_on is None:
+        return
+    file, column = parsed.where("traceability", "calibrated_on")
+    if link.calibrated_on > link.valid_until:
+        report.add(
+            "error",
+            "calibrated_after_expiry",
+            file,
+            f"calibrated on a date after the link's valid_until ({link.valid_until})",
+            number,
+            column,
+            link.calibrated_on,
+            zh=f"检定/校准日期晚于溯源有效期至（{link.valid_until}）",
+        )
+    if link.calibrated_on > as_of:
+        report.add(
+            "warning",
+            "calibrated_after_as_of",
+            file,
+            f"calibration dated after the as-of date {as_of}: the link does not count until then",
+            number,
+            column,
+            link.calibrated_on,
+            zh=f"检定/校准日期晚于评估日期 {as_of}：在该日期之前此溯源关系不计入",
+        )
+
+
+def _check_link_upstream(parsed: _Parsed, report: Report, number: int, link: TraceLink,
+                         standards: dict[str, Any], level_of: dict[str, str]) -> None:
+    """Warnings: an upstream of another quantity, or one held at the same or a lower level
+    (an upstream held by a national institution, or a primary one, is never too low)."""
+    s, up = standards.get(link.standard), standards.get(link.upstream)
+    if s is None or up is None:
+        return
+    file, column = parsed.where("traceability", "upstream")
+    if s.quantity != up.quantity:
+        report.add(
+            "warning",
+            "upstream_quantity",
+            file,
+            f"upstream standard measures {up.quantity}, this standard {s.quantity}",
+            number,
+            column,
+            link.upstream,
+            zh=f"上级标准的量（{up.quantity}）与本标准的量（{s.quantity}）不同",
+        )
+    low, high = level_of.get(s.institution), level_of.get(up.institution)
+    if low is None or high is None or up.primary or high == "national":
+        return
+    if LEVEL_RANK[high] <= LEVEL_RANK[low]:
+        report.add(
+            "warning",
+            "upstream_level",
+            file,
+            f"upstream standard is held at {high} level, not above this standard's {low} level",
+            number,
+            column,
+            link.upstream,
+            zh=f"上级标准所在机构为{_LEVEL_ZH[high]}，不高于本标准所在机构的级别（{_LEVEL_ZH[low]}）",
+        )
 
 
 def _report_cycles(graph: nx.DiGraph, rows: dict[tuple[str, str], int], parsed: _Parsed, report: Report) -> None:

@@ -1,16 +1,34 @@
-"""Gaps: what is uncovered and why, what is about to expire, and single points of failure."""
+"""Gaps: what is uncovered and why, what is about to expire, and single points of failure.
+
+Dates (figures.md, Chains): a standard established after D does not exist at D. It counts nowhere
+here: it is no candidate of an uncovered item (an item only such standards verify is "no_standard"),
+its certificate and links are never "expiring", and it is never a single point of failure. A link
+calibrated after D does not count at D: never "expiring", and a break with reason "not_yet_valid".
+
+Restricting to a region R (``gaps(..., region=R)``) restricts every list:
+
+- uncovered: the items of the counties of R's subtree;
+- expiring (certificates and links) and single points: those whose standard (for a link, the
+  downstream standard, whose link it is) is held by an institution that is *located in* R's subtree
+  (its own region is R or below R) *or serves a county* of R's subtree (figures.md, Reach: a
+  national institution only through its ``serves`` regions).
+
+The figures of a listed entry (broken standards, lost items and instruments) stay those of the whole
+dataset: what the failure takes down anywhere, not only inside R.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Literal
 
 import networkx as nx
 from pydantic import BaseModel
 
 from tracegraph._index import Index, compile_graph
-from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, traceable_in
+from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, established_by, traceable_in
 from tracegraph.algorithms.coverage import covering_in
 from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in, link_node
 
@@ -22,7 +40,7 @@ class StandardProblem(BaseModel):
 
     standard: str
     institution: str
-    problem: Literal["expired_certificate", "suspended", "retired", "chain_broken"]
+    problem: Literal["expired_certificate", "suspended", "retired", "chain_broken", "not_established"]
     breaks: list[Break] = []
 
 
@@ -69,8 +87,11 @@ def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[s
                  covering: dict | None = None) -> list[Gap]:
     covering = covering_in(ix, traceable) if covering is None else covering
     # Every standard (valid or not) by holder and type: a county's candidates are then a few lookups.
+    # A standard established after as_of does not exist yet: no candidate, and it verifies nothing yet.
     by_holder_type: dict[tuple[str, str], list[str]] = defaultdict(list)
     for s, types in ix.verifies.items():
+        if not established_by(ix.standards[s], as_of):
+            continue
         for t in types:
             by_holder_type[(ix.holder[s], t)].append(s)
     verified = {t for _, t in by_holder_type}
@@ -109,16 +130,35 @@ def uncovered_items(G: nx.MultiDiGraph, as_of: dt.date, region: str | None = Non
     return uncovered_in(ix, as_of, traceable_in(ix, as_of), counties)
 
 
-def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impacts: FailureImpacts) -> list[Expiring]:
-    """Certificates and traceability links still valid at ``as_of`` that lapse within ``days``."""
+def holders_in(ix: Index, region: str) -> set[str]:
+    """The institutions whose standards a gaps list restricted to ``region`` keeps: located in its
+    subtree, or serving a county of it."""
+    places = set(ix.subtree(region))
+    return _holders(ix, places, ix.counties_under[region])
+
+
+def _holders(ix: Index, places: set[str], counties: Iterable[str]) -> set[str]:
+    out = {i for i, a in ix.institutions.items() if a.get("region") in places}
+    for c in counties:
+        out.update(ix.serving.get(c, ()))
+    return out
+
+
+def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impacts: FailureImpacts,
+                holders: set[str] | None = None) -> list[Expiring]:
+    """Certificates and traceability links still valid at ``as_of`` that lapse within ``days``
+    (of standards held by ``holders`` when given). Standards not established by ``as_of`` and
+    links calibrated after it are not valid at ``as_of``, so never listed."""
     horizon = as_of + dt.timedelta(days=days)
     out = []
     for s, a in ix.standards.items():
+        if not established_by(a, as_of) or (holders is not None and ix.holder[s] not in holders):
+            continue
         expiry = a.get("certificate_expiry")
         if not a["primary"] and expiry is not None and as_of <= expiry <= horizon and a["status"] == "in_service":
             out.append(_expiring(ix, "certificate", s, None, expiry, as_of, impacts, s if s in traceable else None))
         for u, until in ix.upstream.get(s, {}).items():
-            if as_of <= until <= horizon:
+            if until <= horizon and ix.link_valid(s, u, as_of) and established_by(ix.standards[u], as_of):
                 node = link_node(s, u) if s in traceable and u in traceable else None
                 out.append(_expiring(ix, "link", s, u, until, as_of, impacts, node))
     out.sort(key=expiring_order)
@@ -139,10 +179,14 @@ def _expiring(ix: Index, kind: str, s: str, u: str | None, expires: dt.date, as_
                     lost_instruments=sum(ix.demand[i] for i in items))
 
 
-def single_points_in(ix: Index, traceable: set[str], impacts: FailureImpacts) -> list[SinglePoint]:
-    """Standards whose failure alone uncovers instruments, most instruments lost first."""
+def single_points_in(ix: Index, traceable: set[str], impacts: FailureImpacts,
+                     holders: set[str] | None = None) -> list[SinglePoint]:
+    """Standards whose failure alone uncovers instruments (held by ``holders`` when given), most
+    instruments lost first."""
     out = []
     for s in traceable:
+        if holders is not None and ix.holder[s] not in holders:
+            continue
         items = impacts.lost_items(s)
         if not items:
             continue
@@ -155,31 +199,44 @@ def single_points_in(ix: Index, traceable: set[str], impacts: FailureImpacts) ->
     return out
 
 
-def single_points_of_failure(G: nx.MultiDiGraph, as_of: dt.date) -> list[SinglePoint]:
+def single_points_of_failure(G: nx.MultiDiGraph, as_of: dt.date, region: str | None = None) -> list[SinglePoint]:
     ix = compile_graph(G)
     traceable = traceable_in(ix, as_of)
-    return single_points_in(ix, traceable, failure_impacts_in(ix, as_of, traceable))
+    holders = None if region is None else holders_in(ix, region)
+    return single_points_in(ix, traceable, failure_impacts_in(ix, as_of, traceable), holders)
 
 
-def expiring(G: nx.MultiDiGraph, as_of: dt.date, days: int = 180) -> list[Expiring]:
+def expiring(G: nx.MultiDiGraph, as_of: dt.date, days: int = 180, region: str | None = None) -> list[Expiring]:
     ix = compile_graph(G)
     traceable = traceable_in(ix, as_of)
-    return expiring_in(ix, as_of, days, traceable, failure_impacts_in(ix, as_of, traceable))
+    holders = None if region is None else holders_in(ix, region)
+    return expiring_in(ix, as_of, days, traceable, failure_impacts_in(ix, as_of, traceable), holders)
 
 
 def gaps_in(ix: Index, as_of: dt.date, expiring_days: int, traceable: set[str], covering: dict,
-            impacts: FailureImpacts, counties: set[str] | None = None) -> GapReport:
-    """All three gap views from passes the caller already has (the app caches them)."""
+            impacts: FailureImpacts, counties: set[str] | None = None, *, region: str | None = None) -> GapReport:
+    """All three gap views from passes the caller already has (the app caches them).
+
+    ``region`` restricts every list to that region (see the module docstring); ``counties`` alone
+    (a set of counties) restricts the uncovered items to them, and the other lists to standards held
+    by institutions located in one of them or serving one of them.
+    """
+    holders = None
+    if region is not None:
+        counties = set(ix.counties_under[region]) if counties is None else counties
+        holders = holders_in(ix, region)
+    elif counties is not None:
+        holders = _holders(ix, set(counties), counties)
     return GapReport(as_of=as_of, uncovered=uncovered_in(ix, as_of, traceable, counties, covering),
-                     expiring=expiring_in(ix, as_of, expiring_days, traceable, impacts),
-                     single_points=single_points_in(ix, traceable, impacts))
+                     expiring=expiring_in(ix, as_of, expiring_days, traceable, impacts, holders),
+                     single_points=single_points_in(ix, traceable, impacts, holders))
 
 
 def gaps(G: nx.MultiDiGraph, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
-    """All three gap views at once, sharing one traceability pass and one covering map."""
+    """All three gap views at once, sharing one traceability pass and one covering map; with
+    ``region``, every list restricted to it (module docstring)."""
     ix = compile_graph(G)
     traceable = traceable_in(ix, as_of)
     covering = covering_in(ix, traceable)
-    counties = None if region is None else set(ix.counties_under[region])
     return gaps_in(ix, as_of, expiring_days, traceable, covering, failure_impacts_in(ix, as_of, traceable, covering),
-                   counties)
+                   region=region)

@@ -99,8 +99,8 @@ def failure_impacts_in(ix: Index, as_of: dt.date, traceable: set[str] | None = N
     for s in traceable:
         if ix.standards[s]["primary"]:
             dag.add_edge(_ROOT, s)
-        for u, until in ix.upstream.get(s, {}).items():
-            if u in traceable and until >= as_of:
+        for u in ix.upstream.get(s, {}):
+            if u in traceable and ix.link_valid(s, u, as_of):
                 # A link is a node of its own so that its expiry can be a failure too.
                 dag.add_edge(u, link_node(s, u))
                 dag.add_edge(link_node(s, u), s)

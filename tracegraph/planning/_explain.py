@@ -42,8 +42,8 @@ def attribute(y: Year, after: Index, covering_after: dict[Item, list[str]],
             ready[s] = own
             return own
         best = NEVER
-        for up, until in after.upstream.get(s, {}).items():
-            if until >= y.on:
+        for up in after.upstream.get(s, {}):
+            if after.link_valid(s, up, y.on):
                 best = min(best, when(up))
         ready[s] = max(own, best)
         return ready[s]
@@ -81,7 +81,7 @@ def _renewal_reach(y: Year, s: str, traceable: set[str]) -> set[str]:
         for d in ix.downstream.get(up, ()):
             if d in traceable or d in reached:
                 continue
-            if is_valid(ix.standards[d], y.on) and ix.upstream[d][up] >= y.on:
+            if is_valid(ix.standards[d], y.on) and ix.link_valid(d, up, y.on):
                 reached.add(d)
                 stack.append(d)
     return reached

@@ -56,7 +56,7 @@ class Formulation:
 
     def eff(self, a: str, k: int) -> Expr:
         """Action a is in force at year k (taken in a year of the window, which ends at k)."""
-        return {self.x[(a, j)]: 1.0 for j in self.u.window(k)}
+        return {self.x[(a, j)]: 1.0 for j in self.u.window(k) if (a, j) in self.x}
 
     def instruments(self, k: int | None = None) -> Expr:
         """Instruments of open items covered at year k (all years summed when None; the rest is a
@@ -120,8 +120,14 @@ def formulate(u: Universe, requirements: list[Requirement], budget: float | None
               budget_per_year: list[float] | None = None, judged: set[int] | None = None) -> Formulation:
     """``judged``: the plan years whose figures the goals or requirements read (None: every year, as
     budget mode's Σ over the years does). Target mode only needs the years its targets hold in: the
-    state of other years is a consequence, not a constraint, so it is left out of the model."""
+    state of other years is a consequence, not a constraint, so it is left out of the model. Without
+    yearly caps an action then need only be placed in a judged year: taken in year j it is in force
+    at the judged years from j on (within its certificate), and taken at the first judged year ≥ j
+    it is in force at all of those too, for the same money."""
     years = len(u.dates)
+    choice = list(range(years))
+    if judged is not None and budget_per_year is None and judged:
+        choice = sorted(judged)
     judged = set(range(years)) if judged is None else judged
     relevant = [_relevant(u.at[k], [r for r in requirements if r.year == k]) if k in judged else set()
                 for k in range(years)]
@@ -130,9 +136,9 @@ def formulate(u: Universe, requirements: list[Requirement], budget: float | None
     f = Formulation(LinearModel(), u, actions)
     m = f.model
     for a in actions:
-        for j in range(years):
+        for j in choice:
             f.x[(a, j)] = m.var(integer=True)
-        m.row({f.x[(a, j)]: 1.0 for j in range(years)}, hi=1.0)
+        m.row({f.x[(a, j)]: 1.0 for j in choice}, hi=1.0)
     for k in sorted(judged):
         y = u.at[k]
         for s in sorted(relevant[k]):
@@ -173,10 +179,10 @@ def _traceability(f: Formulation, y: Year, s: str) -> None:
     if not y.valid_now(s):
         m.row({tau: 1.0, **{v: -c for v, c in renew.items()}}, hi=0.0)
     terms: Expr = {}
-    for up, until in u.ix.upstream.get(s, {}).items():
+    for up in u.ix.upstream.get(s, {}):
         if up not in y.full:
             continue
-        if until >= y.on:
+        if u.ix.link_valid(s, up, y.on):
             if up in y.base:
                 return  # a valid link to a traceable standard: s is traceable once valid
             terms[f.tau[(up, k)]] = terms.get(f.tau[(up, k)], 0.0) + 1.0
@@ -275,7 +281,7 @@ def service_candidates(y: Year, r: Requirement) -> dict[tuple[str, str], list[st
     insts = set(u.legal_institutions(r.region, r.target.level))
     served = service_pairs(y, insts)
     out: dict[tuple[str, str], list[str]] = {}
-    for s in y.full - y.base:
+    for s in sorted(y.full - y.base):  # sorted: the same model (and so the same plan) in every process
         inst = u.holder(s)
         if inst not in insts or (s in u.ix.standards and u.ix.standards[s]["primary"]):
             continue
@@ -360,17 +366,22 @@ def _capacity(f: Formulation, r: Requirement) -> None:
     need = least_count(r.target.threshold, whole) - fixed
     if need <= 0:
         return
+    # Items verified by the same standards are one source with their loads summed: the same max-flow.
+    grouped: dict[tuple[str, ...], int] = {}
+    for i, standards in through.items():
+        key = tuple(sorted(standards))
+        grouped[key] = grouped.get(key, 0) + loads[i]
     served: dict[str, Expr] = {}
     total: Expr = {}
-    for i, standards in through.items():
+    for standards, load in grouped.items():
         shares = {}
         for s in standards:
             v = m.var()
             shares[v] = 1.0
             if s not in y.base:
                 m.row({v: 1.0, f.tau[(s, k)]: -1.0}, hi=0.0)
-            served.setdefault(s, {})[v] = float(loads[i])
-            total[v] = loads[i] / whole
+            served.setdefault(s, {})[v] = float(load)
+            total[v] = load / whole
         m.row(shares, hi=1.0)
     for s, expr in served.items():
         cap = u.capacity(s)

@@ -22,7 +22,7 @@ from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import is_valid, traceable_in
 from tracegraph.algorithms.coverage import covering_in, type_filters
 from tracegraph.graph import build_graph
-from tracegraph.models import LEVEL_RANK, Dataset
+from tracegraph.models import LEVEL_RANK, Dataset, TraceLink
 
 Kind = Literal["build", "renew"]
 DEFAULT_RENEWAL_COST = 5.0  # 万元: illustrative, a re-examination (复查) of one standard
@@ -58,13 +58,22 @@ def year_end(year: int) -> dt.date:
 
 
 def programme_dataset(ds: Dataset, as_of: dt.date, until: dt.date) -> Dataset:
-    """The dataset as a programme judges it: a link current at the as-of date is kept current by
-    routine recalibration (an operating cost) through ``until``; a link already expired stays so."""
+    """The dataset as a programme judges it (programme.md, State at E(y)): a link current at the
+    as-of date is kept current by routine recalibration (an operating cost) through ``until``; a
+    link not current then (expired, or calibrated only after it) stays broken until its standard
+    is renewed, whatever its dates say about later years."""
     if until <= as_of:
         return ds
-    links = [link.model_copy(update={"valid_until": until}) if as_of <= link.valid_until < until else link
-             for link in ds.traceability]
-    return ds.model_copy(update={"traceability": links})
+    return ds.model_copy(update={"traceability": [_as_programme(link, as_of, until) for link in ds.traceability]})
+
+
+def _as_programme(link: TraceLink, as_of: dt.date, until: dt.date) -> TraceLink:
+    current = link.valid_until >= as_of and (link.calibrated_on is None or link.calibrated_on <= as_of)
+    if current:
+        return link.model_copy(update={"valid_until": max(link.valid_until, until)})
+    if link.valid_until >= as_of:  # calibrated after the as-of date: broken, as an expired link is
+        return link.model_copy(update={"valid_until": as_of - dt.timedelta(days=1)})
+    return link
 
 
 @dataclass
@@ -124,7 +133,7 @@ class Universe:
         for s, a in self.ix.standards.items():
             if a["status"] != "in_service" or a["primary"]:
                 continue
-            links_expired = any(d < self.as_of for d in self.ix.upstream.get(s, {}).values())
+            links_expired = any(not self.ix.link_valid(s, up, self.as_of) for up in self.ix.upstream.get(s, {}))
             if links_expired or not is_valid(a, self.dates[-1]):
                 cost = a.get("renewal_cost")
                 amount = self.renewal_cost if cost is None else cost

@@ -10,11 +10,11 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import networkx as nx
 
 from tracegraph._index import Index, Item, compile_graph
+from tracegraph._resources import ROOT  # the checkout, or the wheel's copy of cypher/ and data/standards/
 from tracegraph.algorithms.chains import Chain, chain_in, traceable_in
 from tracegraph.algorithms.coverage import CoverageReport, coverage_in, covering_in
 from tracegraph.algorithms.gaps import GapReport, gaps_in
@@ -23,7 +23,6 @@ from tracegraph.algorithms.targets import TargetResult, evaluate_in
 from tracegraph.graph import build_graph
 from tracegraph.models import Dataset
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = {"zaozhuang": ROOT / "data" / "standards" / "zaozhuang", "shandong": ROOT / "data" / "standards" / "shandong"}
 PLANNING_TARGETS = {"zaozhuang": ROOT / "data" / "standards" / "targets" / "planning-2030-zaozhuang.csv",
                     "shandong": ROOT / "data" / "standards" / "targets" / "planning-2030-shandong.csv"}
