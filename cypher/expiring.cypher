@@ -1,6 +1,6 @@
 // expiring.cypher — certificates and traceability links valid at $as_of that lapse within $days days,
 // each with what its lapse alone would take down; with $region, only those of standards held by
-// institutions located in its subtree (a link belongs to its downstream standard).
+// institutions located in its subtree or serving a county of it (a link belongs to its downstream standard).
 // Returns: kind ('certificate' | 'link'), standard, upstream (links only), institution, expires, days_left,
 // broken_standards (ids of the standards whose chains would break), lost_items, lost_instruments.
 // How: the traceable standards are found once (validity as in traceable.cypher); as in
@@ -65,7 +65,10 @@ CALL (meta, horizon, entries) {
   WHERE NOT x.primary AND x.status = 'in_service' AND coalesce(x.established <= $as_of, true)
     AND $as_of <= x.certificate_expiry <= horizon
     AND ($region IS NULL
-         OR EXISTS { MATCH (i)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(:Region {code: $region}) })
+         OR EXISTS { MATCH (i)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(:Region {code: $region}) }
+         OR EXISTS { MATCH (c:Region {level: 'county'})-[:PART_OF*0..2]->(:Region {code: $region})
+                     MATCH (c)-[:PART_OF*0..2]->(:Region)<-[reach:LOCATED_IN|SERVES]-(i)
+                     WHERE type(reach) = 'SERVES' OR i.level <> 'national' })
   RETURN x, {kind: 'certificate', standard: x.id, upstream: null, institution: i.id,
              expires: x.certificate_expiry} AS row, null AS broken, 0 AS lost_items, 0 AS lost_instruments
   UNION ALL
@@ -73,7 +76,10 @@ CALL (meta, horizon, entries) {
   WHERE $as_of <= x.valid_until <= horizon AND coalesce(x.calibrated_on <= $as_of, true)
     AND coalesce(s.established <= $as_of, true) AND coalesce(up.established <= $as_of, true)
     AND ($region IS NULL
-         OR EXISTS { MATCH (i)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(:Region {code: $region}) })
+         OR EXISTS { MATCH (i)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(:Region {code: $region}) }
+         OR EXISTS { MATCH (c:Region {level: 'county'})-[:PART_OF*0..2]->(:Region {code: $region})
+                     MATCH (c)-[:PART_OF*0..2]->(:Region)<-[reach:LOCATED_IN|SERVES]-(i)
+                     WHERE type(reach) = 'SERVES' OR i.level <> 'national' })
   RETURN x, {kind: 'link', standard: s.id, upstream: up.id, institution: i.id, expires: x.valid_until} AS row,
          null AS broken, 0 AS lost_items, 0 AS lost_instruments
   UNION ALL

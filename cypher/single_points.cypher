@@ -1,6 +1,6 @@
 // single_points.cypher — single points of failure at $as_of: traceable standards whose failure alone
 // uncovers demand, ranked by instruments lost; with $region, only the standards held by institutions
-// located in its subtree are listed (what they take down is counted everywhere).
+// located in its subtree or serving a county of it are listed (what they take down is counted everywhere).
 // Returns: standard, name, institution, level, broken_standards (how many downstream standards would lose
 // their chain), lost_items, lost_instruments.
 // How: the traceable standards are found once (validity as in traceable.cypher). For each traceable
@@ -50,6 +50,9 @@ CALL (entries) {
 MATCH (i:Institution)-[:HOLDS]->(x)
 WHERE $region IS NULL
    OR EXISTS { MATCH (i)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(:Region {code: $region}) }
+         OR EXISTS { MATCH (c:Region {level: 'county'})-[:PART_OF*0..2]->(:Region {code: $region})
+                     MATCH (c)-[:PART_OF*0..2]->(:Region)<-[reach:LOCATED_IN|SERVES]-(i)
+                     WHERE type(reach) = 'SERVES' OR i.level <> 'national' }
 CALL (entries, x) {
   UNWIND entries AS e
   WITH e WHERE x IN tail(e.doms)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import builders as b
 import pytest
-from randomdata import random_dataset
+from randomdata import random_dataset, random_dated_dataset
 
 from tracegraph.backends import Neo4jBackend, NetworkxBackend
 from tracegraph.graph import build_graph
@@ -201,6 +201,20 @@ def count_grid(regions: list[str | None]) -> list[Target]:
 @pytest.mark.parametrize("seed", range(20))
 def test_random_count_target_parity(store: Neo4jStore, seed: int) -> None:
     ds = with_established(random_dataset(seed), seed)
+    store.load(ds, replace=True)
+    neo, nx_ = Neo4jBackend(store), NetworkxBackend(build_graph(ds))
+    regions = [None, *(r.code for r in ds.regions)]
+    grid = count_grid(random.Random(seed).sample(regions, min(4, len(regions))))
+    for as_of in DATES:
+        assert neo.targets(as_of) == nx_.targets(as_of), as_of
+        assert neo.targets(as_of, grid) == nx_.targets(as_of, grid), as_of
+
+
+@pytest.mark.parametrize("seed", range(0, 20, 4))
+def test_random_dated_count_target_parity(store: Neo4jStore, seed: int) -> None:
+    """As above with dated links too (calibrated before, on or after D): service_items counts only
+    standards traceable through links valid at D."""
+    ds = with_established(random_dated_dataset(seed), seed)
     store.load(ds, replace=True)
     neo, nx_ = Neo4jBackend(store), NetworkxBackend(build_graph(ds))
     regions = [None, *(r.code for r in ds.regions)]
