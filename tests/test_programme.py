@@ -943,3 +943,21 @@ def test_a_link_calibrated_after_the_as_of_date_stays_broken_until_renewal():
     plan = PlanningProblem.from_dataset(ds, AS_OF, mode="budget", budget=2.0, years=range(2026, 2028)).solve()
     assert plan.status == "optimal" and [(a.kind, a.standard, a.year) for a in plan.actions] == [("renew", "S", 2026)]
     assert [y.figures.covered_instruments for y in plan.by_year] == [5, 5]
+
+
+def test_a_cancelled_solve_answers_as_a_time_limit_would():
+    """``solve(cancel=event)``: setting the event from another thread stops HiGHS; the answer is the best
+    plan so far with its true gap (or no_solution), never a plan called optimal."""
+    import threading
+    from pathlib import Path
+
+    from tracegraph.io import read_dataset
+
+    ds = read_dataset(Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang", AS_OF)
+    problem = PlanningProblem.from_dataset(ds, AS_OF, mode="budget", years=range(2026, 2031), budget_per_year=100)
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    plan = problem.solve(cancel=stop)
+    assert plan.status in ("feasible", "no_solution")
+    assert (plan.gap is None) == (plan.status == "no_solution")
+    assert all(y.cost <= 100 for y in plan.by_year)

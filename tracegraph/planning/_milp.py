@@ -202,7 +202,7 @@ def _run(h: highspy.Highs, n: int, goal: Goal, start: np.ndarray | dict[int, flo
         h.setSolution(sol)
     watcher = _watch(h, cancel)
     try:
-        h.run()
+        h.run() if cancel is None else h.solve()  # solve(): the variant that honours cancelSolve
     finally:
         if watcher is not None:
             watcher.set()
@@ -223,6 +223,7 @@ def _watch(h: highspy.Highs, cancel: threading.Event | None) -> threading.Event 
     """A thread that interrupts the solver when ``cancel`` is set; returns the event that ends it."""
     if cancel is None:
         return None
+    h.HandleUserInterrupt = True  # installs the callback through which cancelSolve reaches the solver
     done = threading.Event()
 
     def loop() -> None:
