@@ -92,10 +92,16 @@ def _print_report(report: Report, lang: Lang, console: Console) -> None:
 
 
 def _table(title: str, columns: Sequence[str], lang: Lang) -> Table:
+    """A terminal table whose headers (the short ones of :func:`header`) are never cut: each column is at least
+    as wide as its header's longest word, and cells fold onto more lines rather than end in an ellipsis."""
     table = Table(title=title, show_lines=False)
     for c in columns:
-        table.add_column(t(c, lang))
+        _column(table, header(c, lang))
     return table
+
+
+def _column(table: Table, label: str, justify: JustifyMethod = "left") -> None:
+    table.add_column(label, justify=justify, overflow="fold", min_width=max(map(cell_len, label.split())))
 
 
 def _dump(obj: Any) -> None:
@@ -200,10 +206,9 @@ def _coverage_csv(report: alg.CoverageReport) -> None:
 def _coverage_table(report: alg.CoverageReport, lang: Lang) -> None:
     filters = ["all", "household_meter", "mandatory"]
     table = _table(t("coverage_title", lang, as_of=report.as_of), ["code", "name", "level"], lang)
-    for flt in filters:
-        table.add_column(f"{t('coverage', lang)}·{t(flt, lang)}", justify="right")
-    table.add_column(f"{t('weighted_coverage', lang)}·{t('household_meter', lang)}", justify="right")
-    table.add_column(f"{t('capacity_rate', lang)}·{t('household_meter', lang)}", justify="right")
+    for key in [*(f"coverage·{flt}" for flt in filters), "weighted_coverage·household_meter",
+                "capacity_rate·household_meter"]:
+        _column(table, header(key, lang), justify="right")
     for code, r in report.regions.items():
         f = r.figures
         table.add_row(code, r.name, t(r.level, lang), *(pct(f[x].coverage) for x in filters),
@@ -616,7 +621,9 @@ def _print_rows(keys: list[str], rows: list[dict], fmt: Fmt) -> None:
     elif fmt == Fmt.csv:
         _write_csv(keys, ([_cell_text(r[k]) for k in keys] for r in rows))
     else:
-        table = Table(*keys)
+        table = Table()
+        for k in keys:
+            _column(table, k)
         for r in rows:
             table.add_row(*(_cell_text(r[k]) for k in keys))
         out.print(table)

@@ -433,3 +433,35 @@ def figure(metric: str, value: float | None) -> str:
 def glossary() -> list[tuple[str, str]]:
     """The zh/en pairs, for the docs."""
     return [(zh, en) for zh, en in _WORDS.values() if "{" not in zh]
+
+
+# Column headers of the terminal tables: short, broken onto lines where a narrow column may wrap them
+# (rich wraps a header only at whitespace, so the Chinese ones carry their own line breaks).
+_HEADERS: dict[str, tuple[str, str]] = {
+    "coverage·all": ("覆盖率\n全部", "cov.\nall"),
+    "coverage·household_meter": ("覆盖率\n民用四表", "cov.\nmeters"),
+    "coverage·mandatory": ("覆盖率\n强制检定", "cov.\nmand."),
+    "weighted_coverage·household_meter": ("器具\n覆盖率\n民用四表", "instr.\ncov.\nmeters"),
+    "capacity_rate·household_meter": ("能力\n满足率\n民用四表", "capac.\nrate\nmeters"),
+    "project": ("项目名称", "project"),
+    "builder": ("建设\n单位", "institution"),
+    "cost_10k": ("投资\n估算\n(万元)", "cost\n(10k\nCNY)"),
+    "new_instruments": ("新增\n覆盖\n器具数", "new\ninstr."),
+    "plan_targets": ("对应\n规划\n目标", "targets"),
+    "calibrated_by": ("溯源\n上级", "upstream"),
+    "threshold": ("目标值", "goal"),
+    "instrument_type": ("器具", "instrument"),
+    "days_left": ("剩余\n天数", "days\nleft"),
+    "broken_standards": ("断链\n标准", "broken"),
+    "lost_items": ("失去\n覆盖项", "items\nlost"),
+    "lost_instruments": ("失去\n覆盖\n器具", "instr.\nlost"),
+    "coverage_without": ("覆盖率\n(不实施)", "coverage\nwithout"),
+    "coverage_with": ("覆盖率\n(实施后)", "coverage\nwith"),
+    "cell_value": ("填写值", "value"),
+}
+
+
+def header(key: str, lang: Lang = "zh") -> str:
+    """The column header for ``key`` in a terminal table: the short form if there is one, else :func:`t`."""
+    pair = _HEADERS.get(key)
+    return t(key, lang) if pair is None else pair[0 if lang == "zh" else 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from tracegraph.algorithms.gaps import holders_in
 from tracegraph.i18n import Lang, t
 from tracegraph.ui.pages._tables import show
 from tracegraph.ui.workspace import Workspace
@@ -15,6 +16,8 @@ def render(ws: Workspace, lang: Lang) -> None:
     where = st.multiselect(t("region_filter", lang), cities, key="gaps_regions", format_func=ws.region_label,
                            placeholder=t("all_of_them", lang))
     counties = {c for city in where for c in ws.ix.counties_under[city]} if where else None
+    # The same rule as `gaps --region`: held by an institution located in the cities or serving them.
+    holders = set().union(*(holders_in(ws.ix, city) for city in where)) if where else None
     days = st.slider(t("expiring_days", lang), 30, 730, 180, step=30, key="gaps_days")
     report = ws.gaps(days)
     uncovered, expiring, single = st.tabs([t("tab_uncovered", lang, n=len(report.uncovered)),
@@ -36,19 +39,12 @@ def render(ws: Workspace, lang: Lang) -> None:
                  t("expires", lang): str(e.expires), t("days_left", lang): e.days_left,
                  t("broken_standards", lang): len(e.broken_standards), t("lost_items", lang): e.lost_items,
                  t("lost_instruments", lang): e.lost_instruments}
-                for e in report.expiring if _held_in(ws, e.institution, where)]
+                for e in report.expiring if holders is None or e.institution in holders]
         show(rows, "expiring", lang, "gaps-expiring")
     with single:
         rows = [{t("standard", lang): f"{p.standard} {p.name}", t("institution", lang): p.institution,
                  t("level", lang): t(p.level, lang), t("broken_standards", lang): p.broken_standards,
                  t("lost_items", lang): p.lost_items, t("lost_instruments", lang): p.lost_instruments}
-                for p in report.single_points if _held_in(ws, p.institution, where)]
+                for p in report.single_points if holders is None or p.institution in holders]
         show(rows, "single_points", lang, "gaps-single")
 
-
-def _held_in(ws: Workspace, institution: str, cities: list[str]) -> bool:
-    """An institution is "in" the chosen cities when its region lies in one (national: never)."""
-    if not cities:
-        return True
-    region = ws.ix.institutions[institution].get("region")
-    return region is not None and any(c in ws.ix.ancestors_or_self(region) for c in cities)
