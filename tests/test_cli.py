@@ -606,3 +606,50 @@ def test_chain_and_impact_csv():
     assert impact.exit_code == 0, impact.output
     lost = list(csv.DictReader(io.StringIO(impact.stdout)))
     assert lost and set(lost[0]) == {"county", "instrument_type", "count"}
+
+
+NARROW_COMMANDS = {
+    "coverage": ["coverage", str(ZAOZHUANG), "--as-of", AS_OF],
+    "gaps": ["gaps", str(ZAOZHUANG), "--as-of", AS_OF],
+    "targets": ["targets", str(ZAOZHUANG), "--as-of", AS_OF],
+    "plan": ["plan", str(ZAOZHUANG), "--budget", "100", "--as-of", AS_OF],
+    "plan-years": ["plan", str(ZAOZHUANG), "--years", "2026:2027", "--budget-per-year", "60", "--as-of", AS_OF],
+    "validate": ["validate", str(ZAOZHUANG), "--as-of", AS_OF],
+}
+
+
+def _header_lines(text: str) -> list[str]:
+    """The header rows of every table in ``text``: the lines between a table's ┏ top and its ┡ rule."""
+    heads, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("┏"):
+            inside = True
+        elif line.startswith("┡"):
+            inside = False
+        elif inside:
+            heads.append(line)
+    return heads
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", list(NARROW_COMMANDS))
+def test_tables_fit_80_columns_with_whole_headers(name: str, lang: str):
+    from rich.cells import cell_len
+
+    res = runner.invoke(app, [*NARROW_COMMANDS[name], "--lang", lang], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert "┏" in res.stdout  # a table was printed
+    too_wide = [line for line in lines if cell_len(line) > 80]
+    assert not too_wide, too_wide
+    heads = _header_lines(res.stdout)
+    assert heads and not [h for h in heads if "…" in h], heads
+    assert "…" not in res.stdout  # cells fold onto more lines instead of being cut
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", ["覆盖率", "民用四表", "强制检定", "器具", "能力", "满足率"]),
+                                             ("en", ["cov.", "all", "meters", "mand.", "instr.", "capac."])])
+def test_coverage_headers_at_80_columns_name_their_columns(lang: str, words: list[str]):
+    res = runner.invoke(app, [*NARROW_COMMANDS["coverage"], "--lang", lang], env={"COLUMNS": "80"})
+    cells = {c.strip() for h in _header_lines(res.stdout) for c in h.strip("┃").split("┃")}
+    assert set(words) <= cells, cells

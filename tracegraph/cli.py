@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tracegraph import algorithms as alg
 from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.graph import build_graph
-from tracegraph.i18n import Lang, figure, pct, t
+from tracegraph.i18n import Lang, figure, header, pct, t
 from tracegraph.models import Dataset
 from tracegraph.planning import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
 from tracegraph.validation import Report, validate
@@ -87,7 +88,7 @@ def _print_report(report: Report, lang: Lang, console: Console) -> None:
             table = _table(title, ["file", "row", "column", "cell_value", "message"], lang)
             for p in problems:
                 table.add_row(p.file, str(p.row or ""), p.column or "", p.value or "", p.text(lang))
-            console.print(table)
+            _print_table(table, console)
     console.print(t(key, lang, errors=len(report.errors), warnings=len(report.warnings)))
 
 
@@ -101,7 +102,54 @@ def _table(title: str, columns: Sequence[str], lang: Lang) -> Table:
 
 
 def _column(table: Table, label: str, justify: JustifyMethod = "left") -> None:
-    table.add_column(label, justify=justify, overflow="fold", min_width=max(map(cell_len, label.split())))
+    table.add_column(label, justify=justify, overflow="fold")
+
+
+def _print_table(table: Table, console: Console | None = None) -> None:
+    """Print ``table`` within the terminal's width, no header cut: when the columns do not fit, each gets at
+    least its header's longest word (then its cells' longest word, if there is room), the narrow columns whole and
+    the wide ones cut to a common width (:func:`_share`); the cells fold onto more lines."""
+    console = console or out
+    columns = table.columns
+    avail = console.width - (3 * len(columns) + 1)  # the rules between and beside the columns, one space of padding
+    opts = console.options
+
+    def measure(renderable: Any) -> tuple[int, int]:
+        m = Measurement.get(console, opts, renderable)
+        return m.minimum, m.maximum
+
+    heads = [measure(c.header) for c in columns]
+    cells = [[measure(x) for x in c.cells] for c in columns]
+    most = [max([h[1], *(x[1] for x in cs)]) for h, cs in zip(heads, cells, strict=True)]
+    if sum(most) <= avail:
+        console.print(table)
+        return
+    floor = [h[0] for h in heads]
+    words = [min(m, max([f, *(x[0] for x in cs)])) for f, m, cs in zip(floor, most, cells, strict=True)]
+    if sum(floor) <= avail:
+        low, high = (words, most) if sum(words) <= avail else (floor, words)
+        widths = _share(low, high, avail)
+        for column, w in zip(columns, widths, strict=True):
+            column.width = w
+    console.print(table)
+
+
+def _share(low: list[int], high: list[int], avail: int) -> list[int]:
+    """Each column between ``low`` and ``high``, within ``avail`` in all: the narrow ones whole, the wide ones
+    cut to one common cap (the widest that fits), what is left over one cell each to the cut ones."""
+    def fill(cap: int) -> list[int]:
+        return [max(lo, min(hi, cap)) for lo, hi in zip(low, high, strict=True)]
+
+    cap = max(high)
+    while cap > 0 and sum(fill(cap)) > avail:
+        cap -= 1
+    widths = fill(cap)
+    left = avail - sum(widths)
+    for i in range(len(widths)):
+        if left > 0 and widths[i] < high[i]:
+            widths[i] += 1
+            left -= 1
+    return widths
 
 
 def _dump(obj: Any) -> None:
@@ -213,7 +261,7 @@ def _coverage_table(report: alg.CoverageReport, lang: Lang) -> None:
         f = r.figures
         table.add_row(code, r.name, t(r.level, lang), *(pct(f[x].coverage) for x in filters),
                       pct(f["household_meter"].weighted_coverage), pct(f["household_meter"].capacity_rate))
-    out.print(table)
+    _print_table(table)
 
 
 @app.command("chain")
@@ -299,7 +347,7 @@ def _gaps_tables(report: alg.GapReport, days: int, lang: Lang) -> None:
     for g in report.uncovered:
         table.add_row(f"{g.county} {g.county_name}", f"{g.instrument_type} {g.type_name}", str(g.count),
                       t(g.reason, lang), _detail(g, lang))
-    out.print(table)
+    _print_table(table)
     table = _table(t("expiring_title", lang, days=days, n=len(report.expiring)),
                    ["kind", "standard", "institution", "expires", "days_left", "broken_standards", "lost_items",
                     "lost_instruments"], lang)
@@ -307,13 +355,13 @@ def _gaps_tables(report: alg.GapReport, days: int, lang: Lang) -> None:
         what = e.standard + (f" → {e.upstream}" if e.upstream else "")
         table.add_row(t(e.kind, lang), what, e.institution, str(e.expires), str(e.days_left),
                       str(len(e.broken_standards)), str(e.lost_items), str(e.lost_instruments))
-    out.print(table)
+    _print_table(table)
     table = _table(t("spof_title", lang, n=len(report.single_points)),
                    ["standard", "institution", "level", "broken_standards", "lost_items", "lost_instruments"], lang)
     for p in report.single_points:
         table.add_row(f"{p.standard} {p.name}", p.institution, t(p.level, lang), str(p.broken_standards),
                       str(p.lost_items), str(p.lost_instruments))
-    out.print(table)
+    _print_table(table)
 
 
 @app.command("impact")
@@ -340,7 +388,7 @@ def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help
                    f"{result.lost_instruments}", ["region", "instrument_type", "count"], lg)
     for item in result.lost_items:
         table.add_row(item.county, item.instrument_type, str(item.count))
-    out.print(table)
+    _print_table(table)
 
 
 @app.command("targets")
@@ -375,7 +423,7 @@ def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, t
         table.add_row(r.id, f"{r.region} {r.region_name}", t(r.metric, lg), t(r.filter, lg),
                       t(r.level, lg) if r.level else "", str(r.year or ""), figure(r.metric, r.threshold),
                       figure(r.metric, r.value), met)
-    out.print(table)
+    _print_table(table)
 
 
 def _targets_file(path: Path, lang: Lang) -> list:
@@ -504,20 +552,21 @@ def _plan_tables(plan: Any, lang: Lang) -> None:
 
     table = _table(t("plan_title", lang, as_of=plan.as_of, status=t(plan.status, lang)), COLUMNS[:8], lang)
     for a in plan.actions:
-        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in action_row(a, lang)[:8]))
-    out.print(table)
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v).replace("；", "\n")
+                        for v in action_row(a, lang)[:8]))
+    _print_table(table)
     if plan.programme:
         years = _table("", ["year", "cost_10k", "builds", "renewals", "coverage_without", "coverage_with"], lang)
         for y in plan.by_year:
             years.add_row(str(y.year), f"{y.cost:,.2f}", str(y.builds), str(y.renewals), pct(y.baseline.coverage),
                           pct(y.figures.coverage))
-        out.print(years)
+        _print_table(years)
     figures = _table("", ["metric", "before", "after"], lang)
     for key in ("coverage", "weighted_coverage", "capacity_rate", "covered_instruments"):
         b, a = getattr(plan.before, key), getattr(plan.after, key)
         show = str if key == "covered_instruments" else pct
         figures.add_row(t(key, lang), show(b), show(a))
-    out.print(figures)
+    _print_table(figures)
     if plan.unmet:
         out.print(f"[red]{t('unmet_title', lang)}[/red]")
         for m in plan.unmet:
@@ -626,7 +675,7 @@ def _print_rows(keys: list[str], rows: list[dict], fmt: Fmt) -> None:
             _column(table, k)
         for r in rows:
             table.add_row(*(_cell_text(r[k]) for k in keys))
-        out.print(table)
+        _print_table(table)
 
 
 def _cell_text(value: Any) -> str:
