@@ -255,16 +255,16 @@ def count_terms(u: Universe, r: Requirement) -> CountTerms:
         places = [p for p in u.ix.subtree(r.region) if u.ix.regions[p]["level"] == level]
         insts = u.legal_institutions(r.region, level, located_at_level=True)
         need = least_numerator(t.threshold, len(places)) if places else None
-        counts = lambda s: True  # noqa: E731
+        since = dt.date.min  # every valid standard counts
     else:
         insts = u.legal_institutions(r.region, t.level)
         need = least_numerator(t.threshold, 1)
         since = dt.date(t.since or 1, 1, 1)
-        counts = lambda s: (u.ix.standards[s].get("established") or dt.date.min) >= since  # noqa: E731
     constant, actions = 0, []
     for inst in insts:
         for s in u.ix.held.get(inst, ()):
-            if u.ix.standards[s]["primary"] or not counts(s):
+            established = u.ix.standards[s].get("established")
+            if u.ix.standards[s]["primary"] or (since > dt.date.min and (established or dt.date.min) < since):
                 continue
             if y.valid_now(s):
                 constant += 1
