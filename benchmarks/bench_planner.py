@@ -16,7 +16,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from tracegraph.cli import _check
+from tracegraph.cli._common import check_dataset as _check
 from tracegraph.planning import PlanningProblem
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -68,6 +68,7 @@ TABLE_TITLES: dict[str, tuple[str, str]] = {
     "demand": ("demand: instruments in use per county", "需求：各县在用器具"),
     "candidates": ("candidate standards (planning)", "候选建设项目（规划用）"),
     "targets": ("plan targets", "规划目标"),
+    "meta": ("about the dataset: its snapshot date", "数据说明：数据截至日期"),
 }
 
 # (type, meaning in English, meaning in Chinese) for every column. "enum" columns get their accepted
@@ -111,12 +112,17 @@ COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
                                        "检定周期（整月，> 0）；年检定量 = 在用数量 × 12 / 周期"),
     },
     "standards": {
-        "id": (TEXT, "standard id, unique in the table", "标准编号，表内唯一"),
+        "id": (TEXT, "standard id, unique in the table; blank = its certificate number (a registry's identity)",
+               "标准编号，表内唯一；留空则以证书编号为编号（登记系统的标识）"),
         "name": (TEXT, "standard name", "标准名称"),
-        "institution": (TEXT, "id of the institution holding it", "持有机构编号"),
+        "institution": (TEXT, "id of the institution holding it (its name is accepted where no id matches and "
+                              "the name is unique)",
+                        "持有机构编号（未匹配编号时也可填唯一的机构名称）"),
         "quantity": (TEXT, "quantity it realises; a candidate is calibrated by a standard of the same quantity",
                      "所复现的量；候选项目由同一量的上级标准溯源"),
-        "certificate_no": (TEXT, "standard certificate number (may be blank)", "计量标准考核证书编号（可留空）"),
+        "certificate_no": (TEXT, "standard certificate number (may be blank; unique where given): links may name "
+                                 "the standard by it",
+                           "计量标准考核证书编号（可留空；填写时须唯一）：溯源关系可用它指代该标准"),
         "certificate_expiry": (DATE, "certificate valid until; blank only for a primary standard",
                                "考核证书有效期至；仅计量基准可留空"),
         "status": (ENUM, "in service, suspended or retired", "在用、暂停或撤销"),
@@ -135,8 +141,10 @@ COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
                         "留空则不计入"),
     },
     "traceability": {
-        "standard": (TEXT, "id of the standard being calibrated", "被溯源的标准编号"),
-        "upstream": (TEXT, "id of the standard it traces to (calibrated by)", "上级（溯源到的）标准编号"),
+        "standard": (TEXT, "id or certificate number of the standard being calibrated (an id wins where both "
+                           "match)", "被溯源标准的编号或证书编号（两者都匹配时以编号为准）"),
+        "upstream": (TEXT, "id or certificate number of the standard it traces to (calibrated by)",
+                     "上级（溯源到的）标准的编号或证书编号"),
         "valid_until": (DATE, "the link holds until this date (the calibration certificate's validity)",
                         "溯源有效期至（检定/校准证书有效期）"),
         "calibrated_on": (DATE, "date of the calibration behind the link", "检定/校准日期"),
@@ -178,6 +186,13 @@ COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
                   "仅 standards_built（必填）：起算年度，该年 1 月 1 日及以后建标的标准计入"),
         "source": (TEXT, "the plan sentence the target comes from", "规划原文依据"),
         "note": (TEXT, "how the sentence was turned into the target", "说明"),
+    },
+    "meta": {
+        "snapshot_date": (DATE, "the date the data describe: the default as-of date; judging more than "
+                                f"{models.STALE_DAYS} days after it draws a warning",
+                          f"数据截至日期：默认的评估日期；评估日期晚于它 {models.STALE_DAYS} 天以上时给出警告"),
+        "source": (TEXT, "where the data come from", "数据来源"),
+        "compiled_by": (TEXT, "the institute that compiled it", "填报单位"),
     },
 }
 
@@ -233,6 +248,16 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                       "standards_built 目标缺少起算年度（since）"),
     "bad_threshold": ("a rate target outside 0–1 (write 0.95 or 95%) or a negative threshold",
                       "比率目标不在 0–1 之间（应写 0.95 或 95%），或目标值为负"),
+    "meta_rows": ("meta.csv with more than one row", "meta 表多于一行"),
+    "stale_snapshot": (f"judged more than {models.STALE_DAYS} days after the snapshot date: the figures assume "
+                       "nothing was renewed since",
+                       f"评估日期晚于数据截至日期 {models.STALE_DAYS} 天以上：数字假定此后没有任何复查或续期"),
+    "duplicate_certificate": ("a certificate number held by two standards (both rows named)",
+                              "两个标准的证书编号相同（两行都指出）"),
+    "conflict": ("merging parts: rows with the same key differ (both parts, files and rows named)",
+                 "合并提交：同一编号的行内容不同（指出两处的提交、文件和行）"),
+    "outside_part": ("load --part: a part's institution, standard or demand that is not in its region's subtree",
+                     "load --part：提交中的机构、标准或需求不属于该地区"),
 }
 
 _PROBLEM_ADD = re.compile(r"\.add\(\s*\"(error|warning)\",\s*\"(\w+)\"")
@@ -378,16 +403,28 @@ def section_enums() -> str:
 
 
 def _problem_codes() -> list[tuple[str, str]]:
-    source = (ROOT / "tracegraph" / "validation.py").read_text(encoding="utf-8")
+    source = "".join((ROOT / "tracegraph" / f).read_text(encoding="utf-8") for f in ("validation.py", "changes.py"))
     found: dict[str, str] = {}
     for severity, code in _PROBLEM_ADD.findall(source):
         found.setdefault(code, severity)
     if not found:
-        raise DocsError("no report.add(...) calls found in tracegraph/validation.py")
+        raise DocsError("no report.add(...) calls found in tracegraph/validation.py, changes.py")
     missing = [c for c in found if c not in PROBLEMS]
     if missing:
         raise DocsError(f"validation problem codes without a description in PROBLEMS: {', '.join(missing)}")
     return list(found.items())
+
+
+def section_aliases() -> str:
+    """Every header accepted for a column beyond its English and Chinese template names (changes.md)."""
+    out = ["| table 表 | column 列 | template headers 模板表头 | registry headers also accepted 另可识别的登记系统表头 |",
+           "|---|---|---|---|"]
+    for model in models.TABLES:
+        for name, aliases in model.aliases().items():
+            if aliases:
+                out.append(f"| `{model.table}` | `{name}` | `{name}`, {model.columns()[name]} | "
+                           f"{', '.join(aliases)} |")
+    return "\n".join(out) + "\n"
 
 
 def section_codes() -> str:
@@ -670,6 +707,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "tables": section_tables,
     "enums": section_enums,
     "codes": section_codes,
+    "aliases": section_aliases,
     "cypher-summary": section_cypher_summary,
     "cypher-library": section_cypher_library,
     "glossary-domain": section_glossary_domain,

@@ -243,7 +243,7 @@ def datasets(draw: st.DrawFn) -> Dataset:
         primary = draw(st.booleans())
         standards.append(Standard(
             id=sid, name=draw(NAME), institution=draw(st.sampled_from(inst_ids)), quantity=draw(NAME),
-            certificate_no=draw(st.just("") | NAME),
+            certificate_no=draw(st.just("") | NAME.map(lambda n, sid=sid: f"{n}-{sid}")),  # unique: spec
             certificate_expiry=draw(st.none() | DATE) if primary else draw(DATE),
             status=draw(st.sampled_from(["in_service", "suspended", "retired"])), primary=primary,
             capacity_per_year=draw(st.none() | st.integers(0, 100_000)), verifies=draw(some_types),
@@ -363,6 +363,7 @@ def test_template_lists_every_column_of_the_spec(tmp_path: Path) -> None:
         "demand": ["region", "instrument_type", "count"],
         "candidates": ["id", "name", "quantity", "verifies", "levels", "build_cost", "capacity_per_year"],
         "targets": ["id", "region", "metric", "filter", "level", "threshold", "year"],
+        "meta": ["snapshot_date", "source", "compiled_by"],  # changes.md, Snapshot date
     }
     spec_zh = {
         "regions": ["代码", "名称", "级别", "上级代码"],
@@ -372,6 +373,7 @@ def test_template_lists_every_column_of_the_spec(tmp_path: Path) -> None:
                       "年检定能力", "可检器具", "复查费用"],
         "traceability": ["标准编号", "上级标准编号", "溯源有效期至", "检定/校准日期", "溯源证书编号"],
         "demand": ["地区代码", "器具代码", "在用数量"],
+        "meta": ["数据截至日期", "数据来源", "填报单位"],
     }
     for table, columns in spec_columns.items():
         header = (tmp_path / "csv-en" / f"{table}.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
@@ -379,7 +381,7 @@ def test_template_lists_every_column_of_the_spec(tmp_path: Path) -> None:
     for table, columns in spec_zh.items():
         header = (tmp_path / "csv-zh" / f"{table}.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
         assert header[:len(columns)] == columns, table
-    assert {m.table for m in OPTIONAL_TABLES} == {"candidates", "targets"}
+    assert {m.table for m in OPTIONAL_TABLES} == {"candidates", "targets", "meta"}
 
 
 # --------------------------------------------------------------------------------------------

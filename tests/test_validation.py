@@ -224,10 +224,28 @@ REQUIRED_COLUMNS = [
 ]
 
 
-@pytest.mark.parametrize(("table", "column"), REQUIRED_COLUMNS)
+@pytest.mark.parametrize(("table", "column"), [c for c in REQUIRED_COLUMNS if c != ("standards", "id")])
 def test_missing_required_column(ds_dir: Path, table: str, column: str) -> None:
     drop_column(ds_dir, table, column)
     error_at(ds_dir, f"{table}.csv", 1, column, None)
+
+
+def test_standard_id_column_may_give_way_to_certificate_numbers(ds_dir: Path) -> None:
+    """changes.md: a blank id is the certificate number, so the id column may be left out when every
+    standard has one; without either column the id is missing."""
+    rows = _read(ds_dir, "standards")
+    certificates = [r[rows[0].index("certificate_no")] for r in rows[1:]]
+    named = {r[rows[0].index("id")]: c for r, c in zip(rows[1:], certificates, strict=True) if c}
+    links = _read(ds_dir, "traceability")  # the links name the standards by certificate number too
+    _write(ds_dir, "traceability", [links[0]] + [[named.get(c, c) for c in r] for r in links[1:]])
+    drop_column(ds_dir, "standards", "id")
+    ds, report = check_dataset(ds_dir, AS_OF)
+    if all(certificates):
+        assert report.ok and [s.id for s in ds.standards] == certificates
+    else:
+        assert "bad_value" in {p.code for p in report.errors}
+    drop_column(ds_dir, "standards", "certificate_no")
+    error_at(ds_dir, "standards.csv", 1, "id", None)
 
 
 @pytest.mark.parametrize(("table", "column"), [

@@ -60,8 +60,17 @@ def read_raw_bytes(name: str, data: bytes) -> RawDataset:
     if suffix == ".xlsx":
         return _read_xlsx(io.BytesIO(data), display=name)
     if suffix == ".json":
-        return _json_tables(_loads(data, name), name)
+        return raw_from_json(_loads(data, name), name)
     raise UnreadableDataset(f"{name}: upload a .zip of CSV files, an .xlsx workbook or a .json file")
+
+
+def relabel(raw: RawDataset, part: str) -> RawDataset:
+    """A part's tables named after the part, so that a merged dataset's problems say which part they are in."""
+    base = Path(part).name
+    for table in raw.values():
+        table.file = f"{part}{table.file.removeprefix(base)}" if table.file.startswith(base + ":") \
+            else f"{part}/{table.file}" if Path(part).is_dir() else f"{part}:{table.file}"
+    return raw
 
 
 def read_table_file(path: Path, table: str) -> RawTable:
@@ -141,11 +150,13 @@ def _loads(data: bytes, name: str) -> Any:
 
 
 def _read_json(path: Path) -> RawDataset:
-    return _json_tables(_loads(path.read_bytes(), path.name), path.name)
+    return raw_from_json(_loads(path.read_bytes(), path.name), path.name)
 
 
-def _json_tables(doc: Any, name: str) -> RawDataset:
-    """JSON is an object of tables, each a list of records; 'row' is the record's 1-based position + 1,
+def raw_from_json(doc: Any, name: str) -> RawDataset:
+    """Tables from a JSON document (or a dataset's ``model_dump(mode="json")``, e.g. to check it again).
+
+    JSON is an object of tables, each a list of records; 'row' is the record's 1-based position + 1,
     so that row numbers line up with the same data written as CSV (header = row 1)."""
     if not isinstance(doc, dict):
         raise UnreadableDataset(f"{name}: expected an object with one list per table")

@@ -14,21 +14,77 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from tracegraph._raw import read_raw, read_raw_bytes, read_table_file
+from tracegraph._raw import RawDataset, UnreadableDataset, read_raw, read_raw_bytes, read_table_file, relabel
 from tracegraph.models import REQUIRED_TABLES, TABLES, Dataset, Row, Target
-from tracegraph.validation import DatasetError, Report, parse_table, validate
+from tracegraph.validation import ColumnMap, DatasetError, Report, header_lookup, parse_table, validate, validate_parts
 
 Format = Literal["csv", "xlsx", "json"]
 Lang = Literal["en", "zh"]
 
 
-def check_dataset(path: str | Path, as_of: dt.date | None = None) -> tuple[Dataset | None, Report]:
-    """Validate a dataset on disk; the dataset is returned only when it has no error."""
-    return validate(read_raw(path), as_of)
+def check_dataset(path: str | Path, as_of: dt.date | None = None,
+                  columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
+    """Validate a dataset on disk; the dataset is returned only when it has no error.
+
+    ``as_of`` defaults to the dataset's snapshot date, else today; ``columns`` maps other headers
+    (:func:`read_columns`).
+    """
+    return validate(read_raw(path), as_of, columns)
 
 
-def check_upload(name: str, data: bytes, as_of: dt.date | None = None) -> tuple[Dataset | None, Report]:
-    return validate(read_raw_bytes(name, data), as_of)
+def check_upload(name: str, data: bytes, as_of: dt.date | None = None,
+                 columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
+    return validate(read_raw_bytes(name, data), as_of, columns)
+
+
+def check_parts(parts: list[str | Path] | list[tuple[str, bytes]], as_of: dt.date | None = None,
+                columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
+    """Several submissions (paths, or uploads as (name, bytes)) checked and merged into one dataset
+    (``changes.md``, Merging submissions); each problem names the part, file and row."""
+    raws: list[tuple[str, RawDataset]] = []
+    for part in parts:
+        if isinstance(part, tuple):
+            name, raw = part[0], read_raw_bytes(*part)
+        else:
+            name, raw = str(part), read_raw(part)
+        raws.append((name, relabel(raw, name)))
+    return validate_parts(raws, as_of, columns)
+
+
+def merge_parts(out: str | Path, parts: list[str | Path], as_of: dt.date | None = None,
+                columns: ColumnMap | None = None, lang: Lang = "en") -> tuple[Dataset | None, Report]:
+    """``tracegraph merge OUT PART...``: write the merged dataset, or nothing when it is invalid."""
+    dataset, report = check_parts(parts, as_of, columns)
+    if dataset is not None:
+        write_dataset(dataset, out, lang=lang, include_optional=True)
+    return dataset, report
+
+
+def read_columns(path: str | Path) -> ColumnMap:
+    """A ``--columns MAP.csv`` (columns ``file``, ``column``, ``header``): each row maps a header written in one
+    table's file to one template column. ``file`` is the table (``standards``), its CSV name or its sheet."""
+    path = Path(path)
+    raw = read_table_file(path, "columns")
+    names = [h.lower() for h in raw.headers]
+    if not {"file", "column", "header"} <= set(names):
+        raise UnreadableDataset(f"{path}: a column map needs the columns file, column, header")
+    tables = {m.table: m for m in TABLES}
+    mapping: ColumnMap = {}
+    for number, cells in raw.rows:
+        row = dict(zip(names, (str(c or "").strip() for c in cells), strict=False))
+        table = Path(row["file"]).name.removesuffix(".csv").split(":")[-1]
+        model = tables.get(table)
+        if model is None:
+            raise UnreadableDataset(f"{path}, row {number}, column file: {row['file']!r} is not a table of the "
+                                    f"template ({', '.join(tables)})")
+        field = header_lookup(model).get(row["column"].lower()) or header_lookup(model).get(row["column"])
+        if field is None:
+            raise UnreadableDataset(f"{path}, row {number}, column column: {row['column']!r} is not a column of "
+                                    f"{table} ({', '.join(model.model_fields)})")
+        if not row["header"]:
+            raise UnreadableDataset(f"{path}, row {number}, column header: the header is blank")
+        mapping.setdefault(table, {})[row["header"]] = field
+    return mapping
 
 
 def read_targets(path: str | Path) -> tuple[list[Target], Report]:
@@ -37,9 +93,9 @@ def read_targets(path: str | Path) -> tuple[list[Target], Report]:
     return rows, report  # type: ignore[return-value]
 
 
-def read_dataset(path: str | Path, as_of: dt.date | None = None) -> Dataset:
+def read_dataset(path: str | Path, as_of: dt.date | None = None, columns: ColumnMap | None = None) -> Dataset:
     """Read and validate; raise :class:`DatasetError` (with the whole report) on any error."""
-    dataset, report = check_dataset(path, as_of)
+    dataset, report = check_dataset(path, as_of, columns)
     if dataset is None:
         raise DatasetError(report)
     return dataset
@@ -61,8 +117,9 @@ def _tables(dataset: Dataset | None, include_optional: bool) -> list[type[Row]]:
     return [m for m in TABLES if m in REQUIRED_TABLES or include_optional or dataset.rows(m)]
 
 
-def _headers(model: type[Row], lang: Lang) -> list[str]:
-    return list(model.columns().values() if lang == "zh" else model.columns())
+def _headers(model: type[Row], lang: Lang, rename: dict[str, dict[str, str]] | None = None) -> list[str]:
+    own = (rename or {}).get(model.table, {})
+    return [own.get(f, zh if lang == "zh" else f) for f, zh in model.columns().items()]
 
 
 def _records(model: type[Row], dataset: Dataset | None) -> list[list[Any]]:
@@ -71,10 +128,11 @@ def _records(model: type[Row], dataset: Dataset | None) -> list[list[Any]]:
 
 
 def write_dataset(dataset: Dataset | None, path: str | Path, fmt: Format | None = None, lang: Lang = "en",
-                  include_optional: bool = False) -> Path:
+                  include_optional: bool = False, headers: dict[str, dict[str, str]] | None = None) -> Path:
     """Write a dataset (``None``: the blank template) as a CSV folder, .xlsx or .json.
 
-    CSV is written UTF-8 with a BOM so that Excel on Chinese Windows opens it correctly.
+    ``headers`` (table → column → header) writes some columns under other accepted headers, e.g. a
+    registry's (``changes.md``). CSV is written UTF-8 with a BOM so that Excel on Chinese Windows opens it.
     """
     path = Path(path)
     fmt = fmt or {".xlsx": "xlsx", ".json": "json"}.get(path.suffix.lower(), "csv")
@@ -84,11 +142,11 @@ def write_dataset(dataset: Dataset | None, path: str | Path, fmt: Format | None 
         for model in tables:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(_headers(model, lang))
+            writer.writerow(_headers(model, lang, headers))
             writer.writerows(_records(model, dataset))
             (path / f"{model.table}.csv").write_text(buffer.getvalue(), encoding="utf-8-sig")
     elif fmt == "xlsx":
-        _write_xlsx(path, tables, dataset, lang)
+        _write_xlsx(path, tables, dataset, lang, headers)
     else:
         doc = {m.table: [row.model_dump(mode="json") for row in (dataset.rows(m) if dataset else [])] for m in tables}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,13 +154,14 @@ def write_dataset(dataset: Dataset | None, path: str | Path, fmt: Format | None 
     return path
 
 
-def _write_xlsx(path: Path, tables: list[type[Row]], dataset: Dataset | None, lang: Lang) -> None:
+def _write_xlsx(path: Path, tables: list[type[Row]], dataset: Dataset | None, lang: Lang,
+                headers: dict[str, dict[str, str]] | None) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     for model in tables:
         sheet = book.create_sheet(model.table)
-        sheet.append(_headers(model, lang))
+        sheet.append(_headers(model, lang, headers))
         for record in _records(model, dataset):
             # Codes and ids stay text: Excel would drop the leading zeros of a number.
             sheet.append([v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) for v in record])
@@ -120,4 +179,5 @@ def write_template(folder: str | Path) -> list[Path]:
     return written
 
 
-__all__ = ["DatasetError", "check_dataset", "check_upload", "read_dataset", "write_dataset", "write_template"]
+__all__ = ["DatasetError", "check_dataset", "check_parts", "check_upload", "merge_parts", "read_columns",
+           "read_dataset", "write_dataset", "write_template"]

@@ -28,6 +28,10 @@ RATE_METRICS: tuple[str, ...] = ("coverage", "weighted_coverage", "capacity_rate
 #: Targets that count standards or service items (figures.md, Count targets): ``level`` applies, the
 #: threshold is a number (not a rate), and the figure is not read off the coverage report.
 COUNT_METRICS: tuple[str, ...] = ("standards_count", "standards_built", "service_items")
+#: Years a new or renewed 计量标准考核证书 is valid (programme.md's V; JJF 1033 editions differ: 4 or 5).
+CERTIFICATE_YEARS = 5
+#: Judging more than this many days after a dataset's snapshot date draws a warning (``changes.md``).
+STALE_DAYS = 92
 LEVEL_RANK = {"county": 1, "city": 2, "province": 3, "national": 4}
 
 _LEVEL_ALIASES = {
@@ -119,9 +123,10 @@ OptCapacity = Annotated[int | None, _optional(_non_negative_int)]
 OptMoney = Annotated[float | None, _optional(_non_negative_float)]
 
 
-def col(zh: str, default: Any = ..., **kw: Any) -> Any:
-    """A column: its Chinese header rides along so readers accept either language."""
-    return Field(default, json_schema_extra={"zh": zh}, **kw)
+def col(zh: str, default: Any = ..., *, aliases: tuple[str, ...] = (), **kw: Any) -> Any:
+    """A column: its Chinese header rides along so readers accept either language, and ``aliases`` are the
+    headers registries export for it (``changes.md``, Header aliases)."""
+    return Field(default, json_schema_extra={"zh": zh, "aliases": list(aliases)}, **kw)
 
 
 class Row(BaseModel):
@@ -135,6 +140,11 @@ class Row(BaseModel):
     def columns(cls) -> dict[str, str]:
         """English column → Chinese alias, in template order."""
         return {name: (f.json_schema_extra or {}).get("zh", name) for name, f in cls.model_fields.items()}
+
+    @classmethod
+    def aliases(cls) -> dict[str, list[str]]:
+        """English column → the registry headers also accepted for it (none for most columns)."""
+        return {name: list((f.json_schema_extra or {}).get("aliases", [])) for name, f in cls.model_fields.items()}
 
     @classmethod
     def required_columns(cls) -> list[str]:
@@ -176,29 +186,32 @@ class InstrumentType(Row):
 class Standard(Row):
     table = "standards"
     key = ("id",)
+    #: A blank id is the certificate number (``changes.md``, Identity by certificate number).
+    id_fallback: ClassVar[str] = "certificate_no"
     id: Text = col("标准编号")
-    name: Text = col("标准名称")
-    institution: Text = col("机构编号")
+    name: Text = col("标准名称", aliases=("计量标准名称",))
+    institution: Text = col("机构编号", aliases=("建标单位", "所属机构"))
     quantity: Text = col("量")
     certificate_no: Annotated[str, BeforeValidator(lambda v: "" if _parse.is_blank(v) else _parse.text(v))] = col(
-        "证书编号"
+        "证书编号", aliases=("计量标准证书号", "计量标准考核证书号", "证书号")
     )
-    certificate_expiry: OptDate = col("证书有效期至")
+    certificate_expiry: OptDate = col("证书有效期至", aliases=("计量标准有效期", "有效期至", "证书有效期"))
     status: Annotated[Status, _enum(_STATUS_ALIASES)] = col("状态")
     primary: Bool = col("基准", False)
     capacity_per_year: OptCapacity = col("年检定能力", None)
     verifies: TextList = col("可检器具")
     renewal_cost: OptMoney = col("复查费用", None)
-    established: OptDate = col("建标日期", None)  # date of the first certificate
+    established: OptDate = col("建标日期", None)  # date of the first certificate (建标日期 is also the registry's)
 
 
 class TraceLink(Row):
     table = "traceability"
     key = ("standard", "upstream")
-    standard: Text = col("标准编号")
-    upstream: Text = col("上级标准编号")
+    # Either may be a standard's id or its certificate number; an id wins where both match.
+    standard: Text = col("标准编号", aliases=("计量标准证书号", "计量标准考核证书号"))
+    upstream: Text = col("上级标准编号", aliases=("溯源标准证书号", "上级计量标准证书号"))
     valid_until: Date = col("溯源有效期至")
-    calibrated_on: OptDate = col("检定/校准日期", None)
+    calibrated_on: OptDate = col("检定/校准日期", None, aliases=("检定日期", "校准日期"))
     certificate_no: Annotated[str | None, _optional(_parse.text)] = col("溯源证书编号", None)
 
 
@@ -241,8 +254,18 @@ class Target(Row):
     note: Annotated[str | None, _optional(_parse.text)] = col("说明", None)
 
 
+class Meta(Row):
+    """The dataset's one row about itself (``changes.md``, Snapshot date)."""
+
+    table = "meta"
+    key = ()
+    snapshot_date: Date = col("数据截至日期")
+    source: Annotated[str | None, _optional(_parse.text)] = col("数据来源", None)
+    compiled_by: Annotated[str | None, _optional(_parse.text)] = col("填报单位", None)
+
+
 REQUIRED_TABLES: tuple[type[Row], ...] = (Region, Institution, InstrumentType, Standard, TraceLink, Demand)
-OPTIONAL_TABLES: tuple[type[Row], ...] = (Candidate, Target)
+OPTIONAL_TABLES: tuple[type[Row], ...] = (Candidate, Target, Meta)
 TABLES: tuple[type[Row], ...] = REQUIRED_TABLES + OPTIONAL_TABLES
 
 
@@ -258,6 +281,15 @@ class Dataset(BaseModel):
     demand: list[Demand]
     candidates: list[Candidate] = []
     targets: list[Target] = []
+    meta: list[Meta] = []  # at most one row
 
     def rows(self, model: type[Row]) -> list[Row]:
         return getattr(self, model.table)
+
+    @property
+    def snapshot_date(self) -> dt.date | None:
+        """The date the data describe (``meta.csv``); the default as-of date when there is one."""
+        return self.meta[0].snapshot_date if self.meta else None
+
+    def default_as_of(self, today: dt.date | None = None) -> dt.date:
+        return self.snapshot_date or today or dt.date.today()

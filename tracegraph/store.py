@@ -13,6 +13,7 @@ Every query is static text with parameters; nothing is assembled from strings.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import os
@@ -34,6 +35,7 @@ from tracegraph.models import (
     Demand,
     Institution,
     InstrumentType,
+    Meta,
     Region,
     Standard,
     Target,
@@ -128,7 +130,8 @@ _REL_READ = {
 }
 _META_READ = "MATCH (m:TracegraphMeta {name: 'current'}) RETURN properties(m) AS meta"
 _META_SWITCH = ("MERGE (m:TracegraphMeta {name: 'current'}) SET m.version = $version, m.hash = $hash, "
-                "m.loaded_at = datetime(), m.source = $source, m.load_scale = $load_scale")
+                "m.loaded_at = datetime(), m.source = $source, m.load_scale = $load_scale, "
+                "m.snapshot_date = $snapshot_date, m.data_source = $data_source, m.compiled_by = $compiled_by")
 # Relationships first, in bounded transactions (a node's DETACH DELETE would take all of an instrument
 # type's tens of thousands of NEEDS into one transaction), then the nodes.
 _DROP_OTHER_RELATIONSHIPS = ("MATCH (n)-[r]->() WHERE n.v IS NOT NULL AND n.v <> $keep "
@@ -284,7 +287,10 @@ class Neo4jStore:
                 done += n
                 if progress:
                     progress(done, total)
-        self.write(_META_SWITCH, version=version, hash=digest, source=source, load_scale=_load_scale(dataset))
+        meta = dataset.meta[0] if dataset.meta else None  # meta.csv rides on the switch: it is the version's
+        self.write(_META_SWITCH, version=version, hash=digest, source=source, load_scale=_load_scale(dataset),
+                   snapshot_date=meta and meta.snapshot_date, data_source=meta and meta.source,
+                   compiled_by=meta and meta.compiled_by)
         self._drop_versions(version)
         nodes = (len(dataset.regions) + len(dataset.institutions) + len(dataset.instrument_types)
                  + len(dataset.standards) + len(dataset.candidates) + len(dataset.targets))
@@ -308,10 +314,18 @@ class Neo4jStore:
                  for r in self.read(_REL_READ["TRACES_TO"], v=v)]
         demand = [Demand(region=r["a"], instrument_type=r["b"], count=r["p"]["count"])
                   for r in self.read(_REL_READ["NEEDS"], v=v)]
+        meta = self.meta() or {}
+        snapshot = [Meta(snapshot_date=_native(meta["snapshot_date"]), source=meta.get("data_source"),
+                         compiled_by=meta.get("compiled_by"))] if meta.get("snapshot_date") else []
         return Dataset(regions=rows("Region", Region), institutions=rows("Institution", Institution),
                        instrument_types=rows("InstrumentType", InstrumentType),
                        standards=rows("Standard", Standard), traceability=links, demand=demand,
-                       candidates=rows("Candidate", Candidate), targets=rows("Target", Target))
+                       candidates=rows("Candidate", Candidate), targets=rows("Target", Target), meta=snapshot)
+
+    def snapshot_date(self) -> dt.date | None:
+        """The loaded dataset's snapshot date (``meta.csv``), the default as-of date of figures read here."""
+        value = (self.meta() or {}).get("snapshot_date")
+        return None if value is None else _native(value)
 
     def graph(self) -> nx.MultiDiGraph:
         return build_graph(self.read_dataset())

@@ -15,7 +15,16 @@ from pydantic import BaseModel, ValidationError
 
 from tracegraph import _parse
 from tracegraph._raw import RawDataset, RawTable
-from tracegraph.models import COUNT_METRICS, LEVEL_RANK, REQUIRED_TABLES, TABLES, Dataset, Row, TraceLink
+from tracegraph.models import (
+    COUNT_METRICS,
+    LEVEL_RANK,
+    REQUIRED_TABLES,
+    STALE_DAYS,
+    TABLES,
+    Dataset,
+    Row,
+    TraceLink,
+)
 
 EXPIRY_WARNING_DAYS = 180
 
@@ -89,10 +98,21 @@ class _Parsed:
     def where(self, table: str, field: str) -> tuple[str, str]:
         return self.files.get(table, f"{table}.csv"), self.headers.get(table, {}).get(field, field)
 
+    def cite(self, table: str, number: int) -> tuple[str, str]:
+        """Another row named inside a message, in English and Chinese."""
+        return f"row {number}", f"第 {number} 行"
 
-def validate(raw: RawDataset, as_of: dt.date | None = None) -> tuple[Dataset | None, Report]:
-    """Check a raw dataset; return the typed :class:`Dataset` only when there is no error."""
-    as_of = as_of or dt.date.today()
+
+#: Headers given by the user (``--columns MAP.csv``): table → header as written → template column.
+ColumnMap = dict[str, dict[str, str]]
+
+
+def validate(raw: RawDataset, as_of: dt.date | None = None,
+             columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
+    """Check a raw dataset; return the typed :class:`Dataset` only when there is no error.
+
+    ``as_of`` defaults to the dataset's snapshot date (``meta.csv``), else today.
+    """
     report = Report()
     parsed = _Parsed()
     for model in TABLES:
@@ -102,7 +122,9 @@ def validate(raw: RawDataset, as_of: dt.date | None = None) -> tuple[Dataset | N
                 report.add("error", "missing_table", f"{model.table}.csv", "required table is missing",
                            zh="缺少必需的表")
             continue
-        _parse_table(model, table, parsed, report)
+        _parse_table(model, table, parsed, report, (columns or {}).get(model.table, {}))
+    as_of = _check_meta(parsed, report, as_of)
+    _resolve_identities(parsed, report)
     _check_references(parsed, report, as_of)
     if report.errors:
         return None, report
@@ -110,24 +132,156 @@ def validate(raw: RawDataset, as_of: dt.date | None = None) -> tuple[Dataset | N
     return dataset, report
 
 
-def parse_table(table: RawTable, model: type[Row]) -> tuple[list[Row], Report]:
+def validate_parts(parts: list[tuple[str, RawDataset]], as_of: dt.date | None = None,
+                   columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
+    """Check several submissions as one dataset (``changes.md``, Merging submissions).
+
+    Each part is read on its own (cells, and keys repeated within it); a row whose key another part also has
+    must be identical to it, else both are named; then the whole is checked, each problem pointing at the
+    part, file and row it comes from. A part may lack any table; the whole may not.
+    """
+    report = Report()
+    merged = _Merged()
+    for name, raw in parts:
+        parsed = _Parsed()
+        for model in TABLES:
+            if model.table in raw:
+                _parse_table(model, raw[model.table], parsed, report, (columns or {}).get(model.table, {}))
+                if model.key:
+                    _unique(parsed, model.table, report)
+        merged.add(name, parsed, report)
+    for model in REQUIRED_TABLES:
+        if not merged.has(model.table):
+            report.add("error", "missing_table", f"{model.table}.csv", "required table is missing from every part",
+                       zh="所有提交都缺少这张必需的表")
+    whole = Report()
+    as_of = _check_meta(merged, whole, as_of)
+    _resolve_identities(merged, whole)
+    _check_references(merged, whole, as_of)
+    for problem in whole.errors + whole.warnings:
+        merged.locate(problem)
+    report.errors += whole.errors
+    report.warnings += whole.warnings
+    if report.errors:
+        return None, report
+    return Dataset(**{m.table: [row for _, row in merged.rows[m.table]] for m in TABLES}), report
+
+
+class _Merged(_Parsed):
+    """The parts' rows as one table each, numbered in sequence; each number remembers its part, file, row and
+    headers, so that a problem found in the whole is reported where it was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.origin: dict[str, list[tuple[str, int, dict[str, str]]]] = defaultdict(list)
+        self.keys: dict[str, dict[Any, int]] = defaultdict(dict)
+        self.part_of: dict[tuple[str, Any], str] = {}  # (table, key) → the part that first had it
+
+    def has(self, table: str) -> bool:
+        return table in self.files
+
+    def add(self, part: str, parsed: _Parsed, report: Report) -> None:
+        for table, rows in parsed.rows.items():
+            self.files[table] = f"(merged):{table}"
+            headers = parsed.headers.get(table, {})
+            model = _MODELS[table]
+            for number, row in rows:
+                key = tuple(getattr(row, k) for k in model.key) if model.key else None
+                if key is not None and key in self.keys[table]:
+                    if self.part_of[(table, key)] != part:  # a repeat within a part is reported by _unique
+                        self._same(table, key, row, (parsed.files[table], number, headers), report)
+                    continue
+                if table == "meta" and number != rows[0][0]:
+                    report.add("error", "meta_rows", parsed.files[table], "meta has one row only", number,
+                               zh="meta 表只能有一行")
+                    continue
+                if table == "meta" and self.rows[table]:
+                    self.rows[table][0] = (1, _merge_meta(self.rows[table][0][1], row))
+                    continue
+                self.origin[table].append((parsed.files[table], number, headers))
+                if key is not None:
+                    self.keys[table][key] = len(self.origin[table])
+                    self.part_of[(table, key)] = part
+                self.rows[table].append((len(self.origin[table]), row))
+        for table in parsed.files:
+            self.files.setdefault(table, f"(merged):{table}")
+        for table, keys in parsed.broken.items():
+            self.broken[table] |= keys
+
+    def _same(self, table: str, key: Any, row: Row, where: tuple[str, int, dict[str, str]], report: Report) -> None:
+        first = self.keys[table][key]
+        kept = self.rows[table][first - 1][1]
+        differ = [f for f in type(row).model_fields if getattr(row, f) != getattr(kept, f)]
+        if not differ:
+            return  # the same row submitted twice: kept once
+        file, number, headers = where
+        other_file, other_row, _ = self.origin[table][first - 1]
+        shown = " / ".join(str(k) for k in key)
+        report.add("error", "conflict", file,
+                   f"differs ({', '.join(differ)}) from {other_file}, row {other_row}", number,
+                   ", ".join(headers.get(f, f) for f in differ), shown,
+                   zh=f"与 {other_file} 第 {other_row} 行不一致（{'、'.join(differ)}）")
+
+    def where(self, table: str, field: str) -> tuple[str, str]:
+        return self.files.get(table, f"(merged):{table}"), field
+
+    def cite(self, table: str, number: int) -> tuple[str, str]:
+        file, row, _ = self.origin[table][number - 1]
+        return f"{file}, row {row}", f"{file} 第 {row} 行"
+
+    def locate(self, problem: Problem) -> None:
+        """A problem of the whole, moved to the part, file, row and header it comes from."""
+        table = problem.file.removeprefix("(merged):")
+        if not problem.file.startswith("(merged):") or problem.row is None or not self.origin[table]:
+            if problem.file.startswith("(merged):"):
+                problem.file = f"{table}.csv"
+            return
+        file, row, headers = self.origin[table][problem.row - 1]
+        problem.file, problem.row = file, row
+        if problem.column:
+            problem.column = ", ".join(headers.get(c, c) for c in problem.column.split(", "))
+
+
+def _merge_meta(first: Row, other: Row) -> Row:
+    """Parts' meta rows as one: the earliest snapshot date (the date every part describes), the sources and
+    compilers joined."""
+    def join(a: str | None, b: str | None) -> str | None:
+        return "；".join(dict.fromkeys(x for x in (a, b) if x)) or None
+
+    return first.model_copy(update={"snapshot_date": min(first.snapshot_date, other.snapshot_date),
+                                    "source": join(first.source, other.source),
+                                    "compiled_by": join(first.compiled_by, other.compiled_by)})
+
+
+_MODELS = {m.table: m for m in TABLES}
+
+
+def parse_table(table: RawTable, model: type[Row],
+                extra: dict[str, str] | None = None) -> tuple[list[Row], Report]:
     """One table on its own (e.g. a plan's targets file), checked cell by cell and for repeated keys."""
     report, parsed = Report(), _Parsed()
-    _parse_table(model, table, parsed, report)
+    _parse_table(model, table, parsed, report, extra)
     _unique(parsed, model.table, report)
     return [row for _, row in parsed.rows[model.table]], report
 
 
-def _header_lookup(model: type[Row]) -> dict[str, str]:
+def header_lookup(model: type[Row], extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Every header accepted for a column of ``model`` → the column: English, Chinese, registry aliases, and
+    the user's own (``extra``, which win)."""
     lookup: dict[str, str] = {}
+    aliases = model.aliases()
     for field, zh in model.columns().items():
-        lookup[field.lower()] = field
-        lookup[zh] = field
+        for header in (field.lower(), zh, *aliases[field]):
+            lookup.setdefault(header, field)
+    for header, field in (extra or {}).items():
+        lookup[header] = field
+        lookup[header.lower()] = field
     return lookup
 
 
-def _map_headers(model: type[Row], table: RawTable, report: Report) -> list[str | None] | None:
-    lookup = _header_lookup(model)
+def _map_headers(model: type[Row], table: RawTable, report: Report,
+                 extra: dict[str, str] | None = None) -> list[str | None] | None:
+    lookup = header_lookup(model, extra)
     mapping: list[str | None] = []
     for header in table.headers:
         field = lookup.get(header.lower()) or lookup.get(header)
@@ -138,7 +292,9 @@ def _map_headers(model: type[Row], table: RawTable, report: Report) -> list[str 
             report.add("warning", "unknown_column", table.file, "unknown column, ignored", 1, header,
                        zh="无法识别的列，已忽略")
         mapping.append(field)
-    missing = [f for f in model.required_columns() if f not in mapping]
+    fallback = getattr(model, "id_fallback", None)
+    missing = [f for f in model.required_columns() if f not in mapping
+               and not (f == "id" and fallback in mapping)]
     for field in missing:
         report.add(
             "error", "missing_column", table.file, f"required column is missing ({model.columns()[field]})", 1, field,
@@ -147,9 +303,10 @@ def _map_headers(model: type[Row], table: RawTable, report: Report) -> list[str 
     return None if missing else mapping
 
 
-def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Report) -> None:
+def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Report,
+                 extra: dict[str, str] | None = None) -> None:
     parsed.files[model.table] = table.file
-    mapping = _map_headers(model, table, report)
+    mapping = _map_headers(model, table, report, extra)
     if mapping is None:
         return
     parsed.headers[model.table] = {f: h for f, h in zip(mapping, table.headers, strict=False) if f}
@@ -160,12 +317,71 @@ def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Rep
         data = {f: c for f, c in zip(mapping, cells, strict=False) if f and (f in required or not _parse.is_blank(c))}
         for field in required:
             data.setdefault(field, None)
+        fallback = getattr(model, "id_fallback", None)
+        if fallback and _parse.is_blank(data.get("id")) and not _parse.is_blank(data.get(fallback)):
+            data["id"] = data[fallback]  # a registry's standard is named by its certificate number
         try:
             rows.append((number, model.model_validate(data)))
         except ValidationError as exc:
             _report_cell_errors(exc, data, table, number, parsed.headers[model.table], report)
             if len(model.key) == 1 and not _parse.is_blank(data.get(model.key[0])):
                 parsed.broken[model.table].add(_parse.parse_code(data[model.key[0]]))
+
+
+def _check_meta(parsed: _Parsed, report: Report, as_of: dt.date | None) -> dt.date:
+    """At most one meta row; the as-of date it implies (the snapshot date), and a warning when the figures are
+    judged long after it."""
+    rows = parsed.rows["meta"]
+    file = parsed.files.get("meta", "meta.csv")
+    for number, _ in rows[1:]:
+        report.add("error", "meta_rows", file, "meta has one row only", number, zh="meta 表只能有一行")
+    snapshot = rows[0][1].snapshot_date if rows else None
+    day = as_of or snapshot or dt.date.today()
+    if snapshot is not None and (day - snapshot).days > STALE_DAYS:
+        report.add(
+            "warning", "stale_snapshot", file,
+            f"judged {(day - snapshot).days} days after the snapshot date: the figures assume nothing was renewed "
+            "since", rows[0][0], parsed.where("meta", "snapshot_date")[1], snapshot,
+            zh=f"评估日期晚于数据截至日期 {(day - snapshot).days} 天：数字假定此后没有任何复查或续期",
+        )
+    return day
+
+
+def _resolve_identities(parsed: _Parsed, report: Report) -> None:
+    """Registry names to ids (``changes.md``): links may name a standard by its certificate number (an id wins
+    where both match), and a standard's institution may be the institution's name where no id matches."""
+    ids = _known(parsed, "standards", "id")
+    by_certificate: dict[str, tuple[int, str]] = {}
+    for number, s in parsed.rows["standards"]:
+        if not s.certificate_no:
+            continue
+        if s.certificate_no in by_certificate and by_certificate[s.certificate_no][1] != s.id:
+            first, other = by_certificate[s.certificate_no]
+            file, column = parsed.where("standards", "certificate_no")
+            report.add("error", "duplicate_certificate", file,
+                       f"certificate number also held by {parsed.cite('standards', first)[0]} (standard {other})",
+                       number, column, s.certificate_no,
+                       zh=f"证书编号与{parsed.cite('standards', first)[1]}（标准 {other}）重复")
+            continue
+        by_certificate.setdefault(s.certificate_no, (number, s.id))
+    links = parsed.rows["traceability"]
+    for i, (number, link) in enumerate(links):
+        update = {f: by_certificate[v][1] for f in ("standard", "upstream")
+                  if (v := getattr(link, f)) not in ids and v in by_certificate}
+        if update:
+            links[i] = (number, link.model_copy(update=update))
+    _resolve_institution_names(parsed)
+
+
+def _resolve_institution_names(parsed: _Parsed) -> None:
+    institutions = _known(parsed, "institutions", "id")
+    named: dict[str, list[str]] = defaultdict(list)
+    for _, inst in parsed.rows["institutions"]:
+        named[inst.name].append(inst.id)
+    rows = parsed.rows["standards"]
+    for i, (number, s) in enumerate(rows):
+        if s.institution not in institutions and len(named.get(s.institution, [])) == 1:
+            rows[i] = (number, s.model_copy(update={"institution": named[s.institution][0]}))
 
 
 def _report_cell_errors(
@@ -208,11 +424,11 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> dict[Any, Row]:
                 "error",
                 "duplicate_key",
                 file,
-                f"duplicate of row {first[key]}",
+                f"duplicate of {parsed.cite(table, first[key])[0]}",
                 number,
                 column if len(row.key) == 1 else ", ".join(row.key),
                 shown,
-                zh=f"与第 {first[key]} 行重复",
+                zh=f"与{parsed.cite(table, first[key])[1]}重复",
             )
             continue
         index[key] = row
@@ -404,11 +620,11 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
                 "warning",
                 "repeated_link",
                 file,
-                f"same link as row {seen[pair]}; the later expiry counts",
+                f"same link as {parsed.cite('traceability', seen[pair])[0]}; the later expiry counts",
                 number,
                 parsed.where("traceability", "upstream")[1],
                 link.upstream,
-                zh=f"与第 {seen[pair]} 行是同一溯源关系；以较晚的有效期为准",
+                zh=f"与{parsed.cite('traceability', seen[pair])[1]}是同一溯源关系；以较晚的有效期为准",
             )
         seen.setdefault(pair, number)
         graph.add_edge(*pair)

@@ -22,11 +22,10 @@ from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import is_valid, traceable_in
 from tracegraph.algorithms.coverage import covering_in, type_filters
 from tracegraph.graph import build_graph
-from tracegraph.models import LEVEL_RANK, Dataset, TraceLink
+from tracegraph.models import CERTIFICATE_YEARS, LEVEL_RANK, Dataset, TraceLink
 
 Kind = Literal["build", "renew"]
 DEFAULT_RENEWAL_COST = 5.0  # 万元: illustrative, a re-examination (复查) of one standard
-CERTIFICATE_YEARS = 5  # V: validity of a new or renewed 计量标准考核证书 (programme.md; JJF 1033 editions differ)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,15 @@
+"""The typer application every command module registers on, and the consoles they print to."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="tracegraph: traceability graph and measurement-standard planner (量传溯源体系规划)",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
