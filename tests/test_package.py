@@ -110,6 +110,8 @@ def test_the_installed_package_finds_its_library_and_samples_from_anywhere(
             "paths = [*SAMPLES.values(), *PLANNING_TARGETS.values(), TEMPLATES / 'template-zh.xlsx']\n"
             "print(json.dumps({'package': tracegraph.__file__, 'root': str(r.ROOT), 'library': sorted(c.library()),\n"
             "                  'missing': [str(p) for p in paths if not p.exists()],\n"
+            "                  'neo4j_home': str(__import__('tracegraph._neo4j_server').\n"
+            "                                    _neo4j_server.REPO_HOME),\n"
             "                  'coverage_query': c.read_file('coverage')}))")
     found = json.loads(_run([_python(venv), "-c", code], cwd=tmp_path).stdout)
     home = venv.parent.resolve()
@@ -118,6 +120,9 @@ def test_the_installed_package_finds_its_library_and_samples_from_anywhere(
     assert found["library"] == sorted(p.stem for p in (src / "cypher").glob("*.cypher"))
     assert found["coverage_query"] == (src / "cypher" / "coverage.cypher").read_text(encoding="utf-8")
     assert found["missing"] == []
+    # The bundled server's files go to the user's data folder, never into site-packages.
+    assert not Path(found["neo4j_home"]).is_relative_to(Path(found["package"]).resolve().parent.parent)
+    assert Path(found["neo4j_home"]).parts[-2:] == ("tracegraph", "neo4j")
 
 
 def test_the_installed_cli_gives_the_checkouts_figures(venv: Path, tmp_path: Path) -> None:

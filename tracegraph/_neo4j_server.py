@@ -29,12 +29,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracegraph._resources import state_dir
+
 DEFAULT_VERSION = "5.26.30"  # newest 5.26 LTS patch on Central; 5.26 still runs on Java 17
 BROWSER_VERSION = "5.24.0"  # newest org.neo4j.client:neo4j-browser on Central (it is versioned apart)
 SUPPORTED_JAVA = (17, 21)  # Neo4j 5.26 supports these; 2025.x+ would need 21
 HOME_ENV = "TRACEGRAPH_NEO4J_HOME"
 PASSWORD_ENV = "TRACEGRAPH_NEO4J_PASSWORD"
-REPO_HOME = Path(__file__).resolve().parent.parent / ".neo4j"  # git-ignored
+REPO_HOME = state_dir("neo4j")  # the checkout's .neo4j/ (git-ignored), or the user's data folder when installed
 DEFAULT_HOME = Path(os.environ.get(HOME_ENV) or REPO_HOME)
 
 _POM_TEMPLATE = Path(__file__).with_name("_neo4j_pom.xml")

@@ -19,3 +19,16 @@ def resource_root() -> Path:
 
 
 ROOT = resource_root()
+#: Installed from a wheel (no checkout around the package): state goes to the user's data folder.
+INSTALLED = ROOT == _BUNDLED
+
+
+def state_dir(name: str) -> Path:
+    """Where tracegraph keeps what it downloads and runs (the bundled Neo4j server): ``.{name}`` in a checkout
+    (git-ignored), else ``$XDG_DATA_HOME/tracegraph/{name}`` (``~/.local/share``) — never inside site-packages."""
+    if not INSTALLED:
+        return _PACKAGE.parent / f".{name}"
+    import os
+
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "tracegraph" / name
