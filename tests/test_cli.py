@@ -615,7 +615,22 @@ NARROW_COMMANDS = {
     "plan": ["plan", str(ZAOZHUANG), "--budget", "100", "--as-of", AS_OF],
     "plan-years": ["plan", str(ZAOZHUANG), "--years", "2026:2027", "--budget-per-year", "60", "--as-of", AS_OF],
     "validate": ["validate", str(ZAOZHUANG), "--as-of", AS_OF],
+    "impact": ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", AS_OF],
 }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chain_and_impact_lines_fit_80_columns(lang: str) -> None:
+    """The chain's paths and impact's list of broken standards are plain lines: they wrap at the width too."""
+    from rich.cells import cell_len
+
+    for args in (["chain", str(ZAOZHUANG), "CNTY-370402-001", "--as-of", AS_OF],
+                 ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", AS_OF]):
+        res = runner.invoke(app, [*args, "--lang", lang], env={"COLUMNS": "80"})
+        assert res.exit_code == 0, res.output
+        assert max(cell_len(line) for line in res.stdout.splitlines()) <= 80, res.stdout
+        wide = runner.invoke(app, [*args, "--lang", lang], env={"COLUMNS": "400"})
+        assert "".join(res.stdout.split()) == "".join(wide.stdout.split())  # wrapped, nothing lost
 
 
 def _header_lines(text: str) -> list[str]:

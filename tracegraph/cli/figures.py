@@ -131,9 +131,9 @@ def _chain_text(result: alg.Chain, standard: str, day: dt.date, lang: Lang) -> N
         for lower, upper in itertools.pairwise(path):
             mark = "──▶" if links[(lower, upper)].valid else "[red]─✗─▶[/red]"
             parts.append(f"{mark} {_node_text(nodes[upper], lang)}")
-        out.print("  " + " ".join(parts))
+        out.print("  " + " ".join(parts), soft_wrap=False)  # wrapped at the terminal's width, like the tables
     for b in result.breaks:
-        out.print(f"  [red]✗ {t('breaks', lang)}: {b.describe(lang)}[/red]")
+        out.print(f"  [red]✗ {t('breaks', lang)}: {b.describe(lang)}[/red]", soft_wrap=False)
 
 
 def _node_text(node: alg.chains.ChainNode, lang: Lang) -> str:
@@ -217,7 +217,8 @@ def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help
                   ([i.county, i.instrument_type, i.count] for i in result.lost_items))
         return
     out.print(t("impact_title", lg, id=standard, as_of=day))
-    out.print(f"{t('broken_standards', lg)}: {len(result.broken_standards)}  {' '.join(result.broken_standards)}")
+    out.print(f"{t('broken_standards', lg)}: {len(result.broken_standards)}  {' '.join(result.broken_standards)}",
+              soft_wrap=False)
     table = new_table(f"{t('lost_items', lg)}: {len(result.lost_items)}, {t('lost_instruments', lg)}: "
                       f"{result.lost_instruments}", ["region", "instrument_type", "count"], lg)
     for item in result.lost_items:

@@ -204,9 +204,9 @@ def _plan_tables(plan: Plan, lang: Lang) -> None:
         for m in plan.unmet:
             if m.metric != "budget":  # a budget shortfall is its reason alone
                 out.print(f"  {m.target} {m.region} {t(m.metric, lang)} {t(m.filter, lang)} "
-                          f"≥ {figure(m.metric, m.threshold)}: {figure(m.metric, m.best)}")
+                          f"≥ {figure(m.metric, m.threshold)}: {figure(m.metric, m.best)}", soft_wrap=False)
             for r in m.describe(lang)[:10]:
-                out.print(f"    - {r}")
+                out.print(f"    - {r}", soft_wrap=False)
     out.print(f"{t('cost_10k', lang)}: {plan.total_cost:,.2f}")
     if plan.status == "feasible":
         out.print(t("plan_gap", lang, gap="—" if plan.gap is None else f"{plan.gap:.4%}"))
