@@ -12,7 +12,6 @@ subtracted, so the figures are the app's. A measurement, never a test: nothing h
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
 from pathlib import Path
 
@@ -20,14 +19,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview", "chain", "gaps", "planner", "data", "cypher"]
+PAGES = ["overview", "chain", "gaps", "planner", "data", "changes", "cypher"]
 
 
 def render(page: str, sample: str, lang: str = "中文") -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.session_state["page"] = page
     at.session_state["dataset"] = sample
-    at.session_state["as_of"] = dt.date(2026, 1, 1)
     at.session_state["lang"] = lang
     started = time.perf_counter()
     at.run()

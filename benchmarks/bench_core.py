@@ -28,7 +28,7 @@ from tracegraph.graph import build_graph
 from tracegraph.io import read_dataset, write_dataset
 from tracegraph.synth import synthesize_country
 
-AS_OF = dt.date(2026, 1, 1)
+AS_OF = dt.date(2026, 9, 30)  # the samples' snapshot date (meta.csv)
 
 
 def peak_mib() -> float:

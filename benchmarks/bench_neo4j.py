@@ -7,7 +7,7 @@
 One run prints, in one table:
 
 1. Shandong (`data/standards/shandong`, loaded with `tracegraph load`): `tracegraph coverage DATASET
-   --as-of 2026-01-01 --format json` against `tracegraph coverage --neo4j …`, and the same for `gaps`:
+   --as-of 2026-09-30 --format json` against `tracegraph coverage --neo4j …`, and the same for `gaps`:
    each a whole process, the median of `--runs` (3) interleaved runs, and the ratio Neo4j / files. The
    two JSON outputs are compared (identical or not).
 2. National synthetic (`tracegraph synth OUT --provinces 31 --seed 1`): the load rate in CSV rows
@@ -39,7 +39,7 @@ from tracegraph.io import read_dataset  # noqa: E402
 from tracegraph.models import Dataset  # noqa: E402
 from tracegraph.store import Neo4jStore  # noqa: E402
 
-AS_OF = "2026-01-01"
+AS_OF = "2026-09-30"  # the samples' snapshot date (meta.csv)
 CLI = [str(ROOT / ".venv" / "bin" / "tracegraph")]
 
 

@@ -20,7 +20,7 @@ from tracegraph.cli._common import check_dataset as _check
 from tracegraph.planning import PlanningProblem
 
 ROOT = Path(__file__).resolve().parents[1]
-AS_OF = dt.date(2026, 1, 1)
+AS_OF = dt.date(2026, 9, 30)  # the samples' snapshot date (meta.csv)
 PROGRAMME = range(2026, 2031)
 LIMIT = 60.0  # the issue's goal; each exact case gets this long, then reports its true gap
 CASES = [

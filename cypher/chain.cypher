@@ -8,7 +8,7 @@
 // walk down from its valid primary standards reaches through valid links (every upward path of a closure
 // standard stays in the closure).
 // :param standard => 'CNTY-370402-001'
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 MATCH (meta:TracegraphMeta {name: 'current'})
 MATCH (start:Standard {v: meta.version, id: $standard})
 MATCH (start)-[:TRACES_TO*0..]->(x:Standard)

@@ -9,7 +9,7 @@
 // traceable.cypher) finds the traceable standards once; from each, its institution's reach (own region
 // and below, national ones only their `serves`) gives the demand items it covers; every item is then
 // counted once per region above it and per filter in a single aggregation.
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param region => null
 MATCH (meta:TracegraphMeta {name: 'current'})
 CALL (meta) {

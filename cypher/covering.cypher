@@ -4,7 +4,7 @@
 // load_scale, standards (their ids; empty = uncovered), capacities (each standard's capacity_per_year, in
 // the same order; null = unbounded).
 // How: the traceable standards found once (as in coverage.cypher), each joined to the items it covers.
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 MATCH (meta:TracegraphMeta {name: 'current'})
 CALL (meta) {
   MATCH (:Region {v: meta.version, level: 'county'})-[n:NEEDS]->(:InstrumentType)

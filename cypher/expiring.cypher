@@ -8,7 +8,7 @@
 // valid path from a traceable standard to a primary standard passes through. A standard whose
 // `established` date is after $as_of does not exist yet: neither its certificate nor its links (nor a
 // link to it) are listed.
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param days => 180
 // :param region => null
 MATCH (meta:TracegraphMeta {name: 'current'})

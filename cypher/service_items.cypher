@@ -5,7 +5,7 @@
 // not primary, and verifies the type.
 // Returns: region, name, level, items. Validity of standards and links as in traceable.cypher.
 // Examples: Zaozhuang 2020 "检定、校准项目总数达到410项", Shandong 2020 "总数达到20000项".
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param region => null
 // :param level => null
 MATCH (meta:TracegraphMeta {name: 'current'})

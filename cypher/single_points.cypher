@@ -7,7 +7,7 @@
 // standard s, its dominators are s itself and the upstream standards that every valid path from s to a
 // primary standard passes through. A failure of x breaks exactly the standards x dominates, and uncovers
 // exactly the items for which x dominates every covering standard.
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param region => null
 MATCH (meta:TracegraphMeta {name: 'current'})
 MATCH (p:Standard {v: meta.version, primary: true})

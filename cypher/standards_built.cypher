@@ -5,7 +5,7 @@
 // A standard without `established` is not counted.
 // Returns: region, name, since, level, built.
 // Example: Jilin 2013–2020 "新建计量标准200项" = since 2013, built ≥ 200.
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param region => null
 // :param since => 2021
 // :param level => null

@@ -5,7 +5,7 @@
 // A standard whose `established` date is after $as_of does not exist yet and is not counted.
 // Returns: region, name, level, regions (how many regions of that level), total, average.
 // Example: Shandong 2020 targets 320 (province), 140 (city average), 30 (county average).
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param region => null
 // :param level => 'city'
 MATCH (meta:TracegraphMeta {name: 'current'})

@@ -5,7 +5,7 @@
 // valid_until ≥ $as_of and calibrated_on (if given) ≤ $as_of. Traceable = reached by one breadth-first
 // walk down from the valid primary standards through valid links and valid standards, so a cycle of
 // links never makes anything traceable (only what a primary reaches counts).
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 MATCH (meta:TracegraphMeta {name: 'current'})
 MATCH (p:Standard {v: meta.version, primary: true})
 WHERE p.status = 'in_service' AND coalesce(p.established <= $as_of, true)

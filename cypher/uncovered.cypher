@@ -10,7 +10,7 @@
 // nowhere. Validity of standards and links as in traceable.cypher.
 // How: the traceable standards found once (as in coverage.cypher) mark the covered items; only the
 // uncovered ones are then explained.
-// :param as_of => date('2026-01-01')
+// :param as_of => date('2026-09-30')
 // :param region => null
 MATCH (meta:TracegraphMeta {name: 'current'})
 CALL (meta) {

@@ -417,8 +417,8 @@ def _problem_codes() -> list[tuple[str, str]]:
 
 def section_aliases() -> str:
     """Every header accepted for a column beyond its English and Chinese template names (changes.md)."""
-    out = ["| table 表 | column 列 | template headers 模板表头 | registry headers also accepted 另可识别的登记系统表头 |",
-           "|---|---|---|---|"]
+    out = ["| table 表 | column 列 | template headers 模板表头 "
+           "| registry headers also accepted 另可识别的登记系统表头 |", "|---|---|---|---|"]
     for model in models.TABLES:
         for name, aliases in model.aliases().items():
             if aliases:

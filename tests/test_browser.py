@@ -96,7 +96,7 @@ def test_chain_explorer_draws_offline(app_url):
 # page label → an element that is there only once the page has fully rendered
 PAGES = [("概览", ".js-plotly-plot"), ("缺口", '[data-testid="stDataFrame"]'),
          ("规划", '[data-testid="stNumberInput"]'), ("数据", '[data-testid="stFileUploader"]'),
-         ("Cypher 查询", '[data-testid="stTextInput"]')]
+         ("变化", '[data-testid="stFileUploader"]'), ("Cypher 查询", '[data-testid="stTextInput"]')]
 
 
 def test_every_page_works_in_the_browser(app_url):
@@ -123,4 +123,47 @@ def test_every_page_works_in_the_browser(app_url):
             assert page.locator('[data-testid="stException"]').count() == 0, label
             page.screenshot(path=str(SHOTS / f"page-{label.split()[0]}.png"), full_page=True)
         browser.close()
+    assert blocked == [], f"the app tried to reach the network: {blocked}"
+
+
+def test_changes_page_compares_two_uploads_in_the_browser(app_url, tmp_path):
+    """The 变化 page on two quarters' workbooks: the counts, the tables and the figures before and after draw
+    (Chinese text, no error box, offline); the screenshot is build/screenshots/changes-two-uploads.png."""
+    from playwright.sync_api import sync_playwright
+    from test_app import _next_quarter, sample, with_snapshot
+
+    from tracegraph.io import write_dataset
+
+    old = with_snapshot(sample())
+    write_dataset(old, tmp_path / "2026Q3.xlsx")
+    write_dataset(_next_quarter(old), tmp_path / "2026Q4.xlsx")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        # Streamlit scrolls inside its own container, so a full-page shot is the viewport: make it tall enough.
+        page = browser.new_page(viewport={"width": 1500, "height": 3000})
+        page.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname == "127.0.0.1"
+                   or route.request.url.startswith(("data:", "blob:", "about:"))
+                   else (blocked.append(route.request.url), route.abort()))
+        page.goto(app_url, wait_until="networkidle")
+        page.locator('[data-testid="stSidebar"]').get_by_text("变化", exact=True).first.click()
+        page.get_by_text("两份上传的数据", exact=True).click()
+        for n, (label, name) in enumerate((("原数据（旧）", "2026Q3.xlsx"), ("新数据", "2026Q4.xlsx"))):
+            box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+            box.locator('input[type="file"]').set_input_files(str(tmp_path / name))
+            page.get_by_text("数据集有效").nth(n).wait_for(timeout=60_000)  # checked before the next one
+        page.get_by_text("数据变化（2026Q3.xlsx → 2026Q4.xlsx").wait_for(timeout=120_000)
+        page.get_by_text("各地区指标：变化前后").wait_for(timeout=60_000)
+        page.wait_for_timeout(2500)  # let the tables paint
+        metrics = page.locator('[data-testid="stMetric"]').count()
+        tables = page.locator('[data-testid="stDataFrame"]').count()
+        errors = page.locator('[data-testid="stException"]').count()
+        page.screenshot(path=str(SHOTS / "changes-two-uploads.png"), full_page=True)
+        browser.close()
+    assert errors == 0
+    assert metrics == 12  # every count of DatasetDiff.summary()
+    assert tables >= 3  # the standards' changes, the renewals, the figures before and after
     assert blocked == [], f"the app tried to reach the network: {blocked}"

@@ -44,6 +44,7 @@ from tracegraph.models import Dataset, Target
 
 AS_OF = "2026-01-01"
 ZAOZHUANG = Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang"
+SAMPLE_AS_OF = read_dataset(ZAOZHUANG).default_as_of().isoformat()  # the sample's snapshot date (meta.csv)
 FIGURE_KEYS = {"items", "covered_items", "coverage", "instruments", "covered_instruments", "weighted_coverage",
                "annual_load", "capacity_rate"}
 SPEC_FILTERS = {"all", "household_meter", "mandatory", "domain:trade", "domain:safety", "domain:medical",
@@ -574,7 +575,7 @@ def test_export_command(ds: Path, tmp_path: Path, target: str, lang: str) -> Non
 
 def test_plan_json_and_request(tmp_path):
     out = tmp_path / "req.xlsx"
-    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget", "150", "--as-of", "2026-01-01",
+    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--budget", "150", "--as-of", SAMPLE_AS_OF,
                               "--format", "json", "--out", str(out)])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout.strip().splitlines()[-1])
@@ -584,7 +585,7 @@ def test_plan_json_and_request(tmp_path):
 
 
 def test_plan_targets_mode_table():
-    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--targets", "--as-of", "2026-01-01", "--lang", "en"])
+    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--targets", "--as-of", SAMPLE_AS_OF, "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "proven optimal" in res.stdout
 
@@ -597,25 +598,25 @@ def test_plan_needs_exactly_one_mode():
 
 
 def test_chain_and_impact_csv():
-    chain = runner.invoke(app, ["chain", str(ZAOZHUANG), "CNTY-370402-001", "--as-of", AS_OF, "--format", "csv"])
+    chain = runner.invoke(app, ["chain", str(ZAOZHUANG), "CNTY-370402-001", "--as-of", SAMPLE_AS_OF, "--format", "csv"])
     assert chain.exit_code == 0, chain.output
     rows = list(csv.DictReader(io.StringIO(chain.stdout)))
     assert rows[0]["id"] == "CNTY-370402-001" and {r["level"] for r in rows} >= {"county", "national"}
     assert json.loads(rows[0]["upstream"])[0]["standard"] == "CNTY-370402-001"
-    impact = runner.invoke(app, ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", AS_OF, "--format", "csv"])
+    impact = runner.invoke(app, ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", SAMPLE_AS_OF, "--format", "csv"])
     assert impact.exit_code == 0, impact.output
     lost = list(csv.DictReader(io.StringIO(impact.stdout)))
     assert lost and set(lost[0]) == {"county", "instrument_type", "count"}
 
 
 NARROW_COMMANDS = {
-    "coverage": ["coverage", str(ZAOZHUANG), "--as-of", AS_OF],
-    "gaps": ["gaps", str(ZAOZHUANG), "--as-of", AS_OF],
-    "targets": ["targets", str(ZAOZHUANG), "--as-of", AS_OF],
-    "plan": ["plan", str(ZAOZHUANG), "--budget", "100", "--as-of", AS_OF],
-    "plan-years": ["plan", str(ZAOZHUANG), "--years", "2026:2027", "--budget-per-year", "60", "--as-of", AS_OF],
-    "validate": ["validate", str(ZAOZHUANG), "--as-of", AS_OF],
-    "impact": ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", AS_OF],
+    "coverage": ["coverage", str(ZAOZHUANG), "--as-of", SAMPLE_AS_OF],
+    "gaps": ["gaps", str(ZAOZHUANG), "--as-of", SAMPLE_AS_OF],
+    "targets": ["targets", str(ZAOZHUANG), "--as-of", SAMPLE_AS_OF],
+    "plan": ["plan", str(ZAOZHUANG), "--budget", "100", "--as-of", SAMPLE_AS_OF],
+    "plan-years": ["plan", str(ZAOZHUANG), "--years", "2026:2027", "--budget-per-year", "60", "--as-of", SAMPLE_AS_OF],
+    "validate": ["validate", str(ZAOZHUANG), "--as-of", SAMPLE_AS_OF],
+    "impact": ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", SAMPLE_AS_OF],
 }
 
 
@@ -624,8 +625,8 @@ def test_chain_and_impact_lines_fit_80_columns(lang: str) -> None:
     """The chain's paths and impact's list of broken standards are plain lines: they wrap at the width too."""
     from rich.cells import cell_len
 
-    for args in (["chain", str(ZAOZHUANG), "CNTY-370402-001", "--as-of", AS_OF],
-                 ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", AS_OF]):
+    for args in (["chain", str(ZAOZHUANG), "CNTY-370402-001", "--as-of", SAMPLE_AS_OF],
+                 ["impact", str(ZAOZHUANG), "NIM-P01", "--as-of", SAMPLE_AS_OF]):
         res = runner.invoke(app, [*args, "--lang", lang], env={"COLUMNS": "80"})
         assert res.exit_code == 0, res.output
         assert max(cell_len(line) for line in res.stdout.splitlines()) <= 80, res.stdout

@@ -443,7 +443,8 @@ def test_2030_count_targets_are_reachable_by_building_candidates(sample: str, pl
     hold every quantity, and a national institution calibrates anything below it)."""
     from tracegraph.io import read_dataset
 
-    ds = read_dataset(ROOT / "data" / "standards" / sample, AS_OF)
+    ds = read_dataset(ROOT / "data" / "standards" / sample)
+    day = ds.default_as_of()  # the sample's snapshot date
     rows, _ = read_targets(TARGETS / plan)
     counted = [t for t in rows if t.metric in COUNT_METRICS]
     assert {t.metric for t in counted} >= {"standards_count", "service_items"}
@@ -456,13 +457,13 @@ def test_2030_count_targets_are_reachable_by_building_candidates(sample: str, pl
         for k in ds.candidates:
             if inst.level in k.levels:
                 sid = f"NEW-{k.id}-{inst.id}"
-                built.append((b.std(sid, inst.id, list(k.verifies), established=AS_OF)
+                built.append((b.std(sid, inst.id, list(k.verifies), established=day)
                               .model_copy(update={"quantity": k.quantity}), sid))
     nim = next(s.id for s in ds.standards if s.primary)
     full = ds.model_copy(update={"standards": [*ds.standards, *(s for s, _ in built)],
                                  "traceability": [*ds.traceability, *(b.link(sid, nim) for _, sid in built)]})
-    before = {r.id: r for r in evaluate_targets(build_graph(ds), AS_OF, counted)}
-    after = {r.id: r for r in evaluate_targets(build_graph(full), AS_OF, counted)}
+    before = {r.id: r for r in evaluate_targets(build_graph(ds), day, counted)}
+    after = {r.id: r for r in evaluate_targets(build_graph(full), day, counted)}
     for t in counted:
         assert after[t.id].met, (t.id, after[t.id].value, t.threshold)
         assert before[t.id].value is not None and before[t.id].value < after[t.id].value

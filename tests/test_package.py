@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ("cypher", "data/standards")  # as setup.py bundles them
-AS_OF = "2026-01-01"  # the samples' reference date (data/standards/*/README.md)
+AS_OF = "2026-09-30"  # the samples' snapshot date (data/standards/*/meta.csv)
 _NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".neo4j", "build", "dist", "out", "*.egg-info", "__pycache__",
                                      "*.py[cod]", ".pytest_cache", ".ruff_cache", ".hypothesis", ".benchmarks",
                                      ".ipynb_checkpoints")

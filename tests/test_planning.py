@@ -248,7 +248,7 @@ def zaozhuang_plan():
     from tracegraph.io import read_dataset
 
     ds = read_dataset(Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang")
-    return PlanningProblem.from_dataset(ds, AS_OF, budget=300).solve()
+    return PlanningProblem.from_dataset(ds, ds.default_as_of(), budget=300).solve()  # at its snapshot date
 
 
 def test_new_instruments_add_up_to_the_plans_gain(zaozhuang_plan):

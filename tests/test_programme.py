@@ -953,8 +953,9 @@ def test_a_cancelled_solve_answers_as_a_time_limit_would():
 
     from tracegraph.io import read_dataset
 
-    ds = read_dataset(Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang", AS_OF)
-    problem = PlanningProblem.from_dataset(ds, AS_OF, mode="budget", years=range(2026, 2031), budget_per_year=100)
+    ds = read_dataset(Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang")
+    problem = PlanningProblem.from_dataset(ds, ds.default_as_of(), mode="budget", years=range(2026, 2031),
+                                           budget_per_year=100)
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     plan = problem.solve(cancel=stop)

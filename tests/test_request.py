@@ -367,7 +367,7 @@ def test_cli_header_options(tmp_path, monkeypatch):
     monkeypatch.setattr(problem.PlanningProblem, "solve", lambda self, *a, **k: plan)
     out = tmp_path / "request.xlsx"
     data = Path(__file__).resolve().parents[1] / "data" / "standards" / "zaozhuang"
-    res = CliRunner().invoke(cli.app, ["plan", str(data), "--targets", "--as-of", "2026-01-01", "--out", str(out),
+    res = CliRunner().invoke(cli.app, ["plan", str(data), "--targets", "--as-of", "2026-09-30", "--out", str(out),
                                        "--project-name", "测试项目", "--department", "某局", "--implementer", "某所",
                                        "--attribute", "延续", "--satisfaction", "≥98%"])
     assert res.exit_code == 0, res.output
@@ -379,7 +379,7 @@ def test_cli_header_options(tmp_path, monkeypatch):
     assert indicators(ws)["服务对象满意度"][2] == "≥98%"
     md = out.with_suffix(".md").read_text(encoding="utf-8")
     assert "测试项目" in md and "某局" in md
-    bad = CliRunner().invoke(cli.app, ["plan", str(data), "--targets", "--as-of", "2026-01-01", "--out", str(out),
+    bad = CliRunner().invoke(cli.app, ["plan", str(data), "--targets", "--as-of", "2026-09-30", "--out", str(out),
                                        "--attribute", "改造"])
     assert bad.exit_code == 2
 

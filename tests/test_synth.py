@@ -1,11 +1,12 @@
 """The catalogue, the synthetic generator and the bundled samples: deterministic (in any process),
-national-shaped, valid under the template's rules, and the committed samples equal what
-``scripts/make_samples.py`` generates, so the data on disk never drifts from the code."""
+national-shaped, valid under the template's rules, and the committed samples (and the Shandong parts)
+equal what ``scripts/make_samples.py`` generates, so the data on disk never drifts from the code."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -13,13 +14,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tracegraph import catalogue as cat
-from tracegraph.io import check_dataset, write_dataset
-from tracegraph.models import LEVEL_RANK, Dataset, Region
+from tracegraph.algorithms import coverage, dataset_figures
+from tracegraph.graph import build_graph
+from tracegraph.io import check_dataset, check_parts, read_dataset, write_dataset
+from tracegraph.models import CERTIFICATE_YEARS, LEVEL_RANK, TABLES, Dataset, Region, Row
 from tracegraph.synth import Sizes, synthesize, synthesize_country, synthetic_regions
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "standards"
 AS_OF = dt.date(2026, 1, 1)
 EXPECTED_WARNINGS = {"expired", "expiring", "verifies_nothing", "unverifiable"}
 
@@ -29,6 +34,19 @@ def _make_samples():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _as_set(rows: list[Row]) -> Counter:
+    """Rows regardless of order (a multiset, rows with lists not being hashable)."""
+    return Counter(json.dumps(r.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) for r in rows)
+
+
+def _cells(path: Path) -> dict[str, list[tuple]]:
+    book = load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    finally:
+        book.close()
 
 
 def _csv_bytes(ds: Dataset, folder: Path) -> dict[str, bytes]:
@@ -182,7 +200,29 @@ def test_shares_of_expired_expiring_suspended(country):
     status = Counter(s.status for s in dated)
     assert 0.025 < expired < 0.06 and 0.06 < expiring < 0.11 and 0.015 < links < 0.05
     assert 0.003 < status["suspended"] / len(dated) < 0.02 and status["retired"] / len(dated) < 0.012
-    assert all(s.certificate_expiry <= AS_OF + dt.timedelta(days=4 * 365) for s in dated)
+    # Certificates over one certificate cycle after the snapshot date, issued (a cycle earlier) before it.
+    assert all(s.certificate_expiry <= AS_OF + dt.timedelta(days=CERTIFICATE_YEARS * 365) for s in dated)
+    assert all(s.established <= AS_OF for s in country.standards)
+    later = [s.certificate_expiry for s in dated if s.certificate_expiry > AS_OF + dt.timedelta(days=180)]
+    assert max(later) > AS_OF + dt.timedelta(days=(CERTIFICATE_YEARS - 1) * 365), "spread over the whole cycle"
+
+
+def test_links_on_a_yearly_calibration_cycle(country):
+    """Links valid about one year (some two) after the snapshot date, calibrated one cycle before their
+    expiry and never after the snapshot date; so most lapse within a year unless renewed."""
+    assert country.snapshot_date == AS_OF and country.default_as_of() == AS_OF
+    one_year = AS_OF + dt.timedelta(days=365)
+    cycles = Counter()
+    for link in country.traceability:
+        assert link.calibrated_on <= AS_OF < link.valid_until or link.valid_until < AS_OF
+        years = link.valid_until.year - link.calibrated_on.year
+        same_day = (link.calibrated_on.month, link.calibrated_on.day) == (link.valid_until.month, link.valid_until.day)
+        assert years in (1, 2) and (same_day or (link.valid_until.month, link.valid_until.day) == (2, 29))
+        assert link.valid_until <= AS_OF + dt.timedelta(days=365 * years)
+        cycles[years] += 1
+    assert 0.05 < cycles[2] / len(country.traceability) < 0.15
+    beyond = sum(link.valid_until > one_year for link in country.traceability) / len(country.traceability)
+    assert beyond < 0.1
 
 
 def test_demand_has_gaps_zeros_and_household_meters(country):
@@ -237,7 +277,7 @@ def test_sizes_shape_the_legal_institutions():
 @pytest.mark.parametrize("which", ["zaozhuang", "shandong"])
 def test_sample_on_disk_equals_a_fresh_run(which, tmp_path):
     folder = _make_samples().write_sample(which, tmp_path)
-    committed = ROOT / "data" / "standards" / which
+    committed = SAMPLES / which
     fresh = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
     on_disk = {p.name: p.read_bytes() for p in sorted(committed.iterdir()) if p.is_file()}
     assert sorted(on_disk) == sorted(fresh), "run scripts/make_samples.py"
@@ -245,8 +285,81 @@ def test_sample_on_disk_equals_a_fresh_run(which, tmp_path):
         assert on_disk[name] == data, f"{which}/{name} differs from scripts/make_samples.py's output: rerun it"
 
 
+def test_shandong_parts_on_disk_equal_a_fresh_run(tmp_path):
+    ms = _make_samples()
+    folder = ms.write_parts(ms.shandong(), tmp_path)
+    committed = SAMPLES / ms.PARTS
+    fresh = sorted(p.name for p in folder.iterdir())
+    assert sorted(p.name for p in committed.iterdir() if p.is_file()) == fresh, "run scripts/make_samples.py"
+    for name in fresh:
+        same = (committed / name).read_bytes() == (folder / name).read_bytes()
+        if not same and name.endswith(".xlsx"):  # another openpyxl may zip the same cells differently
+            same = _cells(committed / name) == _cells(folder / name)
+        assert same, f"{ms.PARTS}/{name} differs from scripts/make_samples.py's output: rerun it"
+
+
+@pytest.mark.parametrize("which", ["zaozhuang", "shandong"])
+def test_sample_has_a_snapshot_date_and_unique_certificates(which):
+    ms = _make_samples()
+    ds = read_dataset(SAMPLES / which)
+    assert ds.snapshot_date == ms.SNAPSHOT == ds.default_as_of(dt.date(2030, 1, 1))
+    assert ds.meta[0].source and ds.meta[0].compiled_by
+    numbers = Counter(s.certificate_no for s in ds.standards)
+    assert max(numbers.values()) == 1 and not set(numbers) & {s.id for s in ds.standards}
+    assert all(x.calibrated_on <= ds.snapshot_date for x in ds.traceability)
+
+
+@pytest.mark.parametrize("which", ["zaozhuang", "shandong"])
+def test_figures_look_like_the_plans_at_the_snapshot_and_decline_after(which):
+    """Coverage at the snapshot date like the plans' situation (above 90 %, short of the 95–98 % targets
+    being met everywhere), and falling, nothing being renewed, as certificates and calibrations lapse."""
+    ms = _make_samples()
+    ds = read_dataset(SAMPLES / which)
+    G = build_graph(ds)
+    rates = [dataset_figures(G, day).coverage for _, _, day in ms.HORIZONS]
+    snapshot, after_stale, one_year, two_years = rates
+    assert 0.9 <= snapshot <= 0.97
+    assert snapshot > one_year and snapshot >= after_stale >= one_year >= two_years
+    assert after_stale > one_year + 0.2, "annual calibrations lapse over the year after the snapshot"
+    # The README quotes the same figures.
+    readme = (SAMPLES / which / "README.md").read_text(encoding="utf-8")
+    assert all(f"{100 * r:.2f}%" in readme for r in rates)
+
+
+def test_shandong_parts_merge_to_the_whole_sample():
+    """The province's and the cities' workbooks (registry headers, links by certificate number) merged
+    give the Shandong sample: the same rows in every table and the same figures."""
+    ms = _make_samples()
+    whole = read_dataset(SAMPLES / "shandong")
+    parts = sorted((SAMPLES / ms.PARTS).glob("*.xlsx"))
+    assert [p.name.split("-")[0] for p in parts] == sorted(r.code for r in whole.regions if r.level != "county")
+    merged, report = check_parts(parts)
+    assert report.errors == [] and merged is not None
+    for model in TABLES:
+        assert _as_set(merged.rows(model)) == _as_set(whole.rows(model)), model.table
+    assert merged.snapshot_date == whole.snapshot_date
+    for day in (whole.snapshot_date, ms.HORIZONS[2][2]):
+        assert coverage(build_graph(merged), day).to_contract() == coverage(build_graph(whole), day).to_contract()
+
+
+def test_city_parts_are_in_registry_shape():
+    ms = _make_samples()
+    whole = read_dataset(SAMPLES / "shandong")
+    certificates = {s.certificate_no for s in whole.standards}
+    names = {i.name for i in whole.institutions}
+    cells = _cells(SAMPLES / ms.PARTS / "370400-枣庄市.xlsx")
+    standards, links = cells["standards"], cells["traceability"]
+    assert {"标准编号", "计量标准名称", "计量标准证书号", "计量标准有效期", "建标日期", "建标单位"} <= set(standards[0])
+    assert {"计量标准证书号", "溯源标准证书号", "溯源有效期至", "检定日期"} <= set(links[0])
+    at = standards[0].index("建标单位")
+    assert {row[at] for row in standards[1:]} <= names
+    ends = [links[0].index("计量标准证书号"), links[0].index("溯源标准证书号")]
+    assert {row[k] for row in links[1:] for k in ends} <= certificates
+    assert len(standards) > 1 and len(links) > 1 and len(cells["demand"]) > 1
+
+
 def test_zaozhuang_sample_is_shaped_like_the_plan():
-    ds, report = check_dataset(ROOT / "data" / "standards" / "zaozhuang", AS_OF)
+    ds, report = check_dataset(SAMPLES / "zaozhuang")
     assert report.errors == [] and {p.code for p in report.warnings} <= EXPECTED_WARNINGS
     counties = {r.code for r in ds.regions if r.level == "county"}
     assert counties == {"370402", "370403", "370404", "370405", "370406", "370481"}

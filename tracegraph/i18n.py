@@ -62,7 +62,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "columns_bad": ("无法读取表头对照表 {name}：{error}；未校验上传的数据。",
                     "Cannot read the column map {name}: {error}; the upload was not checked."),
     "columns_used": ("表头对照表 {name}：{n} 个表头", "Column map {name}: {n} headers"),
-    "changes_intro": ("比较两份数据：新增、删除、复查换证的计量标准，溯源关系、机构和需求的变化，以及各地区指标的前后对比。",
+    "changes_intro": ("比较两份数据：新增、删除、复查换证的计量标准，溯源关系、机构和需求的变化，"
+                      "以及各地区指标的前后对比。",
                       "Compare two datasets: standards added, removed and renewed, the changes to links, institutions "
                       "and demand, and every region's figures before and after."),
     "changes_mode": ("比较", "Compare"),

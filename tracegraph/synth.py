@@ -11,12 +11,17 @@
 - traceability links: each non-primary standard to one upstream (sometimes two) held at a
   strictly higher level by an institution of an ancestor region, province standards to the
   national primaries — so the graph is acyclic by construction;
-- certificate expiries spread around ``as_of`` (~4 % expired, ~8 % expiring within 180 days),
-  establishment dates (建标日期) a whole number of certificate cycles before the current
-  certificate, spread over 2005 to ``as_of``,
-  link expiries (~3 % expired), ~1 % suspended, ~0.5 % retired, renewal costs, and
-  capacities sized to each set's planned share of the demand it serves (so ``capacity_rate``
-  falls below 1 where sets are missing or broken);
+- ``as_of`` is the snapshot date (``meta``): certificate expiries spread over the
+  :data:`~tracegraph.models.CERTIFICATE_YEARS`-year certificate cycle after it (~4 % already
+  expired, ~8 % expiring within 180 days), establishment dates (建标日期) a whole number of
+  certificate cycles before the current certificate, spread over 2005 to ``as_of``;
+- links on a calibration cycle of about one year (~10 % on two years): each link's
+  ``valid_until`` within one cycle after ``as_of`` (~3 % already lapsed), ``calibrated_on`` one
+  cycle before it (never after ``as_of``) — so the figures at ``as_of`` look like a province
+  that renews on time, and they decline after it as calibrations lapse unrenewed;
+- ~1 % suspended, ~0.5 % retired, renewal costs, and capacities sized to each set's planned
+  share of the demand it serves (so ``capacity_rate`` falls below 1 where sets are missing or
+  broken);
 - demand per county for most instrument types, with realistic gaps;
 - optionally the planning tables: candidates (catalogue) and illustrative targets.
 
@@ -35,11 +40,13 @@ from dataclasses import dataclass, replace
 
 from tracegraph import catalogue as cat
 from tracegraph.models import (
+    CERTIFICATE_YEARS,
     LEVEL_RANK,
     Dataset,
     Demand,
     Institution,
     InstrumentType,
+    Meta,
     Region,
     Standard,
     Target,
@@ -49,14 +56,16 @@ from tracegraph.models import (
 # Shares of the generated population (illustrative, see metrology-facts.md).
 EXPIRED_SHARE = 0.04  # certificate already expired at as_of
 EXPIRING_SHARE = 0.08  # certificate expires within 180 days of as_of
-LINK_EXPIRED_SHARE = 0.03
+LINK_EXPIRED_SHARE = 0.03  # calibration overdue at as_of (the link has lapsed)
+LINK_LAPSED_DAYS = 120  # … by at most this many days
+LINK_YEARS = 1  # the usual calibration interval of a standard (检定/校准周期), years
+LINK_LONG_SHARE = 0.1  # links on a two-year interval instead
 SUSPENDED_SHARE = 0.01
 RETIRED_SHARE = 0.005
 REDUNDANT_LINK_SHARE = 0.25  # a second upstream for redundancy
 ZERO_COUNT_SHARE = 0.03  # demand rows that exist but count 0
 UPSTREAM_PRESENT = 0.97  # chance the province holds an upstream kind needed below it
 RENEWAL_COST_SHARE = 0.6
-CERTIFICATE_YEARS = 4  # JJF 1033-2023: validity believed 4 years (L)
 ESTABLISHED_FROM = 2005  # the earliest first certificate (建标日期) of a generated non-primary standard
 
 #: How the annual load of a county is shared among the institutions able to take it (illustrative).
@@ -337,12 +346,13 @@ class _Generator:
                 ups.append(rng.choice(others))
             for u in ups:
                 number += 1
+                # Calibrations fall due all through the cycle; a few are overdue at as_of.
+                years = 2 * LINK_YEARS if rng.random() < LINK_LONG_SHARE else LINK_YEARS
                 if rng.random() < LINK_EXPIRED_SHARE:
-                    until = self.as_of - dt.timedelta(days=rng.randint(1, 300))
+                    until = self.as_of - dt.timedelta(days=rng.randint(1, LINK_LAPSED_DAYS))
                 else:
-                    until = self.as_of + dt.timedelta(days=rng.randint(1, 730))
-                years = 1 if until - dt.timedelta(days=365) <= self.as_of else 2
-                calibrated = until - dt.timedelta(days=365 * years)
+                    until = self.as_of + dt.timedelta(days=rng.randint(1, 365 * years))
+                calibrated = _years_before(until, years)  # ≤ as_of: a calendar year has ≥ 365 days
                 self.links.append(TraceLink(standard=s.id, upstream=u.id, valid_until=until, calibrated_on=calibrated,
                                             certificate_no=f"JD{calibrated.year}-{number:06d}"))
 
@@ -469,7 +479,9 @@ class _Generator:
         return Dataset(regions=self.regions, institutions=self.institutions, instrument_types=types,
                        standards=standards, traceability=self.links, demand=self.demand,
                        candidates=cat.candidates() if with_planning else [],
-                       targets=self.targets() if with_planning else [])
+                       targets=self.targets() if with_planning else [],
+                       meta=[Meta(snapshot_date=self.as_of,
+                                  source=f"tracegraph 合成数据 (tracegraph.synth, seed {self.seed})")])
 
 
 _UPSTREAM_KINDS = frozenset(k.upstream for k in cat.KINDS)
@@ -513,7 +525,8 @@ def _round2(x: float) -> int:
 
 def synthesize(regions: list[Region], *, seed: int, as_of: dt.date, sizes: Sizes | None = None,
                with_planning: bool = True) -> Dataset:
-    """A synthetic dataset over ``regions`` (a valid province → city → county tree).
+    """A synthetic dataset over ``regions`` (a valid province → city → county tree), as it stands
+    on ``as_of``: its snapshot date (``meta``), which certificates and links are dated around.
 
     The same arguments always give the same dataset (and byte-identical CSV output).
     """

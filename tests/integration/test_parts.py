@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from test_changes import AS_OF, as_sets, whole, write_parts
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_changes import AS_OF, as_sets, whole, write_parts  # noqa: E402
-
-from tracegraph import changes  # noqa: E402
-from tracegraph.backends import Neo4jBackend  # noqa: E402
-from tracegraph.cli import app  # noqa: E402
-from tracegraph.io import check_parts, write_dataset  # noqa: E402
-from tracegraph.store import Neo4jStore  # noqa: E402
+from tracegraph import changes
+from tracegraph.backends import Neo4jBackend
+from tracegraph.cli import app
+from tracegraph.io import check_parts, write_dataset
+from tracegraph.store import Neo4jStore
 
 pytestmark = pytest.mark.neo4j
 runner = CliRunner()

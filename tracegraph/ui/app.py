@@ -1,4 +1,4 @@
-"""The Streamlit app: a sidebar (language, backend, dataset, as-of date, page) and six pages.
+"""The Streamlit app: a sidebar (language, page, backend, dataset, as-of date) and seven pages.
 
 ``streamlit run app.py`` runs :func:`main`. Everything the pages show comes from the domain core
 through a cached :class:`Workspace`; Neo4j is only the place the data is read from when chosen.
@@ -7,6 +7,7 @@ through a cached :class:`Workspace`; Neo4j is only the place the data is read fr
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
@@ -14,11 +15,11 @@ from tracegraph.i18n import Lang, t
 from tracegraph.io import read_dataset
 from tracegraph.models import Dataset
 from tracegraph.ui import pages
+from tracegraph.ui.shared import stale_banner
 from tracegraph.ui.workspace import SAMPLES, Workspace
 
-SAMPLE_REFERENCE_DATE = dt.date(2026, 1, 1)  # see data/standards/*/README.md
 PAGES = {"overview": pages.overview, "chain": pages.chain, "gaps": pages.gaps, "planner": pages.planner,
-         "data": pages.data, "cypher": pages.cypher}
+         "data": pages.data, "changes": pages.changes, "cypher": pages.cypher}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -27,7 +28,8 @@ def _sample(name: str, stamp: float) -> Dataset:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _workspace(key: str, _dataset: Dataset, as_of: dt.date) -> Workspace:
+def _workspace(key: str, _dataset: Dataset, as_of: dt.date, ident: int) -> Workspace:
+    # ident (the dataset object's id) tells a regenerated sample, read again under the same key, from the old one
     return Workspace(key, _dataset, as_of)
 
 
@@ -41,30 +43,44 @@ def main() -> None:
     chosen = st.sidebar.radio("语言 / Language", ["中文", "English"], horizontal=True, key="lang")
     lang: Lang = "en" if chosen == "English" else "zh"
     page = st.sidebar.radio(t("page", lang), list(PAGES), format_func=lambda p: t(f"page_{p}", lang), key="page")
-    as_of = st.sidebar.date_input(t("as_of", lang), value=dt.date.today(), key="as_of")
-    ws = _choose_data(lang, as_of)
+    key, dataset = _choose_data(lang)
+    as_of = _as_of(key, dataset, lang)
+    ws = _workspace(key, dataset, as_of, 0 if key.startswith("neo4j:") else id(dataset))  # neo4j: versioned key
     st.sidebar.caption(t("data_source", lang, source=ws.key, n=len(ws.dataset.standards)))
+    stale_banner(dataset, as_of, lang)  # on every page: the figures assume nothing was renewed since
     PAGES[page](ws, lang)
 
 
-def _choose_data(lang: Lang, as_of: dt.date) -> Workspace:
+def _as_of(key: str, dataset: Dataset, lang: Lang) -> dt.date:
+    """The as-of date, by default the dataset's snapshot date. The box is keyed on the dataset: another dataset
+    opens at its own snapshot date, not at the date chosen for the last one."""
+    day = st.sidebar.date_input(t("as_of", lang), value=dataset.default_as_of(), key=f"as_of:{key}")
+    if dataset.snapshot_date is not None:
+        st.sidebar.caption(t("snapshot_date", lang, day=dataset.snapshot_date))
+    return day  # type: ignore[return-value]
+
+
+def _choose_data(lang: Lang) -> tuple[str, Dataset]:
     """The dataset the pages work on: Neo4j when chosen and reachable, else an upload or a sample."""
     backend = st.sidebar.radio(t("backend", lang), ["embedded", "neo4j"], format_func=lambda b: t(b, lang),
                                key="backend")
     if backend == "neo4j":
         found = _from_neo4j(lang)
         if found is not None:
-            return _workspace(found[0], found[1], as_of)
+            return found
     uploaded: tuple[str, Dataset] | None = st.session_state.get("uploaded")
     names = [*SAMPLES, *(["upload"] if uploaded else [])]
     default = names.index("upload") if uploaded else 0
     choice = st.sidebar.selectbox(t("dataset", lang), names, index=default, key="dataset",
                                   format_func=lambda n: t(f"sample_{n}", lang))
     if choice == "upload" and uploaded:
-        return _workspace(uploaded[0], uploaded[1], as_of)
-    # The samples' expiries were drawn around their reference date: later, many have simply run out.
-    st.sidebar.caption(t("sample_reference", lang, day=SAMPLE_REFERENCE_DATE))
-    return _workspace(choice, _sample(choice, SAMPLES[choice].stat().st_mtime), as_of)
+        return uploaded
+    return choice, _sample(choice, _stamp(SAMPLES[choice]))
+
+
+def _stamp(folder: Path) -> float:
+    """The sample's newest file time: a regenerated sample is read again."""
+    return max((f.stat().st_mtime for f in folder.iterdir()), default=folder.stat().st_mtime)
 
 
 def _from_neo4j(lang: Lang) -> tuple[str, Dataset] | None:
@@ -79,7 +95,9 @@ def _from_neo4j(lang: Lang) -> tuple[str, Dataset] | None:
             if meta is None:
                 st.warning(t("neo4j_empty", lang, uri=settings.uri))
                 return None
-            return f"neo4j:{settings.uri}", _neo4j_dataset(settings.uri, int(meta.get("version", 0)), store)
+            version = int(meta.get("version", 0))
+            # The version in the key: a new load is a new workspace (and the as-of resets to its snapshot date).
+            return f"neo4j:{settings.uri} v{version}", _neo4j_dataset(settings.uri, version, store)
     except Exception as exc:  # any driver or network error: the app falls back, it does not crash
         st.error(t("neo4j_down", lang, uri=settings.uri, error=type(exc).__name__))
         return None

@@ -7,7 +7,6 @@ and computes each figure once (cached_property). Nothing here imports Streamlit:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,14 +28,9 @@ PLANNING_TARGETS = {"zaozhuang": ROOT / "data" / "standards" / "targets" / "plan
 TEMPLATES = ROOT / "data" / "standards" / "template"
 
 
-def upload_key(name: str, data: bytes) -> str:
-    """Where an uploaded dataset came from, as the sidebar shows it (same file, same key)."""
-    return f"upload:{name}:{hashlib.sha1(data).hexdigest()[:10]}"
-
-
 @dataclass
 class Workspace:
-    key: str  # where the dataset came from: a sample name, "upload:<hash>" or "neo4j:<uri>"
+    key: str  # where the dataset came from: a sample name, "upload:<names>:<hash>" or "neo4j:<uri> v<version>"
     dataset: Dataset
     as_of: dt.date
     G: nx.MultiDiGraph = field(init=False)
