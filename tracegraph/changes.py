@@ -240,7 +240,8 @@ def write_diff_xlsx(d: DatasetDiff, path: str | Path, lang: Lang = "zh") -> Path
     changes_sheet = book.create_sheet(t("diff_changes", lang))
     changes_sheet.append([t(k, lang) for k in ("diff_what", "diff_change", "diff_key", "diff_field", "diff_values")])
     for what, change, key, field, values in d.rows():
-        changes_sheet.append([t(f"diff_{what}", lang), t(f"diff_{change}", lang), key, field, values])
+        changes_sheet.append([t(f"diff_{what}", lang), t(f"diff_{change}", lang), key,
+                              t(field, lang) if field else "", values])
     figures = book.create_sheet(t("diff_figures", lang))
     figures.append([t(k, lang) for k in ("code", "filter", "metric", "diff_before", "diff_after")])
     for code, by_filter in d.figures.items():
@@ -254,6 +255,12 @@ def write_diff_xlsx(d: DatasetDiff, path: str | Path, lang: Lang = "zh") -> Path
         for i, w in enumerate(widths):
             sheet.column_dimensions[chr(65 + i)].width = w
         sheet.freeze_panes = "A2"
+        # Printed as a finance office prints it: landscape, every column on the page, the header on each page.
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.print_title_rows = "1:1"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
