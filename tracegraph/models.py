@@ -30,6 +30,8 @@ RATE_METRICS: tuple[str, ...] = ("coverage", "weighted_coverage", "capacity_rate
 COUNT_METRICS: tuple[str, ...] = ("standards_count", "standards_built", "service_items")
 #: Years a new or renewed 计量标准考核证书 is valid (programme.md's V; JJF 1033 editions differ: 4 or 5).
 CERTIFICATE_YEARS = 5
+#: 万元 (illustrative): the planner's cost of a re-examination (复查) of a standard without ``renewal_cost``.
+DEFAULT_RENEWAL_COST = 5.0
 #: Judging more than this many days after a dataset's snapshot date draws a warning (``changes.md``).
 STALE_DAYS = 92
 LEVEL_RANK = {"county": 1, "city": 2, "province": 3, "national": 4}

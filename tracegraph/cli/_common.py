@@ -22,7 +22,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
 from tracegraph.cli._app import err
 from tracegraph.cli._tables import new_table, print_table
-from tracegraph.graph import build_graph
 from tracegraph.i18n import Lang, t
 from tracegraph.io import read_columns
 from tracegraph.models import STALE_DAYS, Dataset, Target
@@ -175,6 +174,7 @@ def backend_for(dataset: Path | None, neo4j: bool, as_of: dt.date | None, lang: 
     """The networkx backend over a dataset file, or the Neo4j backend over a server, and the date to judge at
     (``as_of``, else the data's snapshot date, else today)."""
     from tracegraph.backends import Neo4jBackend, NetworkxBackend
+    from tracegraph.graph import build_graph
 
     if neo4j:
         store = open_store(uri, user, password)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracegraph import algorithms as alg
 from tracegraph.cli._app import app, err, out
 from tracegraph.cli._common import (
     AsOf,
@@ -37,8 +36,10 @@ from tracegraph.cli._common import (
     write_csv,
 )
 from tracegraph.cli._tables import add_column, new_table, print_table
-from tracegraph.graph import build_graph
 from tracegraph.i18n import Lang, figure, header, pct, t
+
+if TYPE_CHECKING:  # the algorithms (networkx, scipy) load when a command runs, not for --help
+    from tracegraph import algorithms as alg
 
 PANEL = "Figures"
 
@@ -67,7 +68,9 @@ def coverage_cmd(dataset: OptDatasetArg = None, as_of: AsOf = None, region: Anno
 
 
 def _coverage_csv(report: alg.CoverageReport) -> None:
-    keys = list(alg.Figures.model_fields)
+    from tracegraph.algorithms import Figures
+
+    keys = list(Figures.model_fields)
     rows = ([code, r.name, r.level, flt, *(getattr(f, k) for k in keys)]
             for code, r in report.regions.items() for flt, f in r.figures.items())
     write_csv(["region", "name", "level", "filter", *keys], rows)
@@ -204,6 +207,9 @@ def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help
     """What breaks downstream when one standard fails (the reverse trace)."""
     lg = parse_lang(lang)
     data, day = load_dataset(dataset, parse_date(as_of), lg, columns=columns)
+    from tracegraph import algorithms as alg
+    from tracegraph.graph import build_graph
+
     G = build_graph(data)
     try:
         result = alg.impact(G, standard, day)
@@ -243,12 +249,17 @@ def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, t
             fail_unknown(exc)
     else:
         data, day = load_dataset(require_dataset(dataset), parse_date(as_of), lg, targets, columns)
-        results = alg.evaluate_targets(build_graph(data), day)
+        from tracegraph.algorithms import evaluate_targets
+        from tracegraph.graph import build_graph
+
+        results = evaluate_targets(build_graph(data), day)
     if fmt == Fmt.json:
         dump_json({"as_of": day.isoformat(), "targets": [r.model_dump(mode="json") for r in results]})
         return
     if fmt == Fmt.csv:
-        keys = list(alg.TargetResult.model_fields)
+        from tracegraph.algorithms import TargetResult
+
+        keys = list(TargetResult.model_fields)
         write_csv(keys, ([getattr(r, k) for k in keys] for r in results))
         return
     table = new_table(t("targets_title", lg, as_of=day),

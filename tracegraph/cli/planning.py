@@ -32,10 +32,10 @@ from tracegraph.cli._common import (
 )
 from tracegraph.cli._tables import new_table, print_table
 from tracegraph.i18n import Lang, figure, pct, t
-from tracegraph.models import Dataset
-from tracegraph.planning import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Plan, PlanningProblem
+from tracegraph.models import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Dataset
 
 if TYPE_CHECKING:
+    from tracegraph.planning import Plan, PlanningProblem
     from tracegraph.planning.request import RequestHeader
 
 PANEL = "Planning"
@@ -92,6 +92,8 @@ def plan_cmd(dataset: OptDatasetArg = None,
     mode = _mode(budget, budget_per_year, targets)
     ds, day = _plan_dataset(dataset, neo4j, parse_date(as_of), lg, targets_file, columns, uri, user, password)
     try:
+        from tracegraph.planning import PlanningProblem  # the solver loads when a plan is asked for
+
         problem = PlanningProblem.from_dataset(
             ds, day, mode=mode, budget=budget, years=_parse_years(years), budget_per_year=budget_per_year,
             renewals=not no_renewals, renewal_cost=renewal_cost, certificate_years=certificate_years)

@@ -22,10 +22,9 @@ from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import is_valid, traceable_in
 from tracegraph.algorithms.coverage import covering_in, type_filters
 from tracegraph.graph import build_graph
-from tracegraph.models import CERTIFICATE_YEARS, LEVEL_RANK, Dataset, TraceLink
+from tracegraph.models import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, LEVEL_RANK, Dataset, TraceLink
 
 Kind = Literal["build", "renew"]
-DEFAULT_RENEWAL_COST = 5.0  # 万元: illustrative, a re-examination (复查) of one standard
 
 
 @dataclass(frozen=True)
