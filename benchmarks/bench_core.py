@@ -1,30 +1,35 @@
-"""Benchmark of the embedded core: validate, build and compute every figure of a synthetic dataset.
+"""Benchmark of the embedded core: validate and compute every figure of a synthetic dataset.
 
     .venv/bin/python benchmarks/bench_core.py --provinces 31 --seed 1
 
 Each stage runs once, in this process, in order; wall time and the peak resident memory
-reached so far are printed per stage (ru_maxrss), plus a Markdown table for the README.
-This is a measurement, never a test: nothing here asserts a time.
+reached so far are printed per stage (ru_maxrss). Then, in the same run, whole processes: the plain
+read of the same CSV files with Python's csv module (the floor of any file-based job), and
+`tracegraph coverage` / `tracegraph gaps` on them, each with its ratio to that floor and its peak RSS
+(the kernel's, via wait4). Markdown tables for the README. This is a measurement, never a test:
+nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tracegraph._index import compile_graph
+from tracegraph._index import compile_dataset
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.algorithms.coverage import coverage_in, covering_in
 from tracegraph.algorithms.gaps import expiring_in, single_points_in, uncovered_in
 from tracegraph.algorithms.impact import failure_impacts_in
 from tracegraph.algorithms.targets import evaluate_in
-from tracegraph.graph import build_graph
 from tracegraph.io import read_dataset, write_dataset
 from tracegraph.synth import synthesize_country
 
@@ -55,10 +60,57 @@ class Stages:
         return "\n".join(lines)
 
 
+# --- whole processes -----------------------------------------------------------------------------------
+
+PLAIN_READ = """
+import csv, pathlib, sys
+rows = 0
+for path in sorted(pathlib.Path(sys.argv[1]).glob('*.csv')):
+    with path.open(encoding='utf-8-sig', newline='') as f:
+        rows += sum(1 for _ in csv.reader(f))
+print(rows)
+"""
+
+
+def whole_process(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one child process, measured by the kernel (wait4)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def whole_processes(folder: Path, repeat: int) -> str:
+    """The plain CSV read (Python's csv module, every file) and the CLI's coverage and gaps, each as its own
+    process, best of ``repeat``; the ratio is to the plain read measured in the same run."""
+    tracegraph = str(Path(sys.executable).with_name("tracegraph"))
+    jobs = {
+        "plain CSV read (csv module, every file)": [sys.executable, "-c", PLAIN_READ, str(folder)],
+        "`tracegraph coverage DIR --format json`": [tracegraph, "coverage", str(folder), "--format", "json"],
+        "`tracegraph gaps DIR --format json`": [tracegraph, "gaps", str(folder), "--format", "json"],
+    }
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):
+        for name, argv in jobs.items():
+            seconds, mib = whole_process(argv)
+            if name not in best or seconds < best[name][0]:
+                best[name] = (seconds, mib)
+    floor = best[next(iter(jobs))][0]
+    lines = ["| whole process | wall time (s) | × plain read | peak RSS (MiB) |", "|---|---:|---:|---:|"]
+    for name, (seconds, mib) in best.items():
+        lines.append(f"| {name} | {seconds:.2f} | {seconds / floor:.1f}× | {mib:.0f} |")
+        print(f"{name:<44} {seconds:8.2f} s  {seconds / floor:5.1f}×  peak RSS {mib:6.0f} MiB", flush=True)
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--provinces", type=int, default=31)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="whole processes: best of this many runs")
     args = parser.parse_args()
     stages = Stages()
     data = stages.run(
@@ -68,8 +120,11 @@ def main() -> None:
         folder = Path(tmp) / "national"
         stages.run("write CSV (not counted)", lambda: write_dataset(data, folder, include_optional=True))
         dataset = stages.run("read + validate CSV", lambda: read_dataset(folder, AS_OF))
-    G = stages.run("build networkx graph", lambda: build_graph(dataset))
-    ix = stages.run("compile index", lambda: compile_graph(G))
+        print(f"\nwhole processes (best of {args.repeat}):")
+        processes = whole_processes(folder, args.repeat)
+        print()
+    ix = stages.run("compile index from the dataset", lambda: compile_dataset(dataset))
+    stages.run("integer-id arrays", lambda: ix.arrays)
     traceable = stages.run("traceable standards (fixpoint)", lambda: traceable_in(ix, AS_OF))
     covering = stages.run("covering standards of every item", lambda: covering_in(ix, traceable))
     report = stages.run("coverage: all regions × 8 filters",
@@ -78,13 +133,15 @@ def main() -> None:
     stages.run("uncovered items with reasons", lambda: uncovered_in(ix, AS_OF, traceable, covering=covering))
     stages.run("expiring within 180 days", lambda: expiring_in(ix, AS_OF, 180, traceable, impacts))
     stages.run("single points of failure", lambda: single_points_in(ix, traceable, impacts))
-    stages.run("targets", lambda: evaluate_in(ix, AS_OF, G.graph["targets"], report))
+    stages.run("targets", lambda: evaluate_in(ix, AS_OF, dataset.targets, report))
     n_items = len(ix.demand)
     print(
         f"\n{len(ix.regions)} regions, {len(ix.standards)} standards, {n_items} demand items, "
         f"{len(traceable)} traceable\n"
     )
     print(stages.markdown(skip=2))
+    print()
+    print(processes)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracegraph._fastparse import no_gc
 from tracegraph.models import TABLES
 
 
@@ -36,8 +37,13 @@ _TABLE_NAMES = [t.table for t in TABLES]
 _MODELS = {t.table: t for t in TABLES}
 
 
-def read_raw(path: str | Path) -> RawDataset:
+def read_raw(path: str | Path, *, lazy: bool = False) -> RawDataset:
+    """The tables of a dataset. ``lazy``: a folder's tables are each read when asked for, and not kept, so that
+    validating a large folder holds one table's cells at a time (:func:`~tracegraph.validation.validate` asks
+    for each table once)."""
     path = Path(path)
+    if path.is_dir() and lazy:
+        return _CsvFolder(path)  # type: ignore[return-value]  # a mapping, read-only
     if path.is_dir():
         return _read_csv_files({p.name: p.read_bytes() for p in path.glob("*.csv")})
     if not path.exists():
@@ -90,6 +96,24 @@ def decode(data: bytes, file: str) -> str:
     raise UnreadableDataset(f"{file}: neither UTF-8 nor GB18030 text")
 
 
+class _CsvFolder(Mapping[str, RawTable]):
+    """A folder's tables, each read from its file when asked for (see :func:`read_raw`)."""
+
+    def __init__(self, folder: Path) -> None:
+        files = {p.name: p for p in folder.glob("*.csv")}
+        self._files = {name: files[f"{name}.csv"] for name in _TABLE_NAMES if f"{name}.csv" in files}
+
+    def __getitem__(self, table: str) -> RawTable:
+        path = self._files[table]
+        return _csv_table(table, path.name, decode(path.read_bytes(), path.name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 def _read_csv_files(files: dict[str, bytes]) -> RawDataset:
     raw: RawDataset = {}
     for name in _TABLE_NAMES:
@@ -99,17 +123,27 @@ def _read_csv_files(files: dict[str, bytes]) -> RawDataset:
     return raw
 
 
+@no_gc()  # (not around openpyxl: only the cells read here are known to be acyclic)
 def _csv_table(table: str, file: str, content: str) -> RawTable:
-    rows = list(csv.reader(io.StringIO(content, newline="")))
-    return _table(table, file, rows)
+    rows = csv.reader(io.StringIO(content, newline=""))
+    headers = next(rows, None)
+    if headers is None:
+        return RawTable(table, file, [])
+    # CSV cells are text: a row is blank when every cell strips to nothing.
+    body = [(number, cells) for number, cells in enumerate(rows, start=2)
+            if (cells and cells[0].strip()) or any(map(str.strip, cells))]
+    return RawTable(table, file, _headers(headers), body)
 
 
 def _table(table: str, file: str, rows: list[list[Any]]) -> RawTable:
     if not rows:
         return RawTable(table, file, [])
-    headers = ["" if h is None else str(h).strip().lstrip("\ufeff") for h in rows[0]]
     body = [(number, cells) for number, cells in enumerate(rows[1:], start=2) if not _blank_row(cells)]
-    return RawTable(table, file, headers, body)
+    return RawTable(table, file, _headers(rows[0]), body)
+
+
+def _headers(cells: list[Any]) -> list[str]:
+    return ["" if h is None else str(h).strip().lstrip("\ufeff") for h in cells]
 
 
 def _blank_row(cells: Iterable[Any]) -> bool:
@@ -153,6 +187,7 @@ def _read_json(path: Path) -> RawDataset:
     return raw_from_json(_loads(path.read_bytes(), path.name), path.name)
 
 
+@no_gc()
 def raw_from_json(doc: Any, name: str) -> RawDataset:
     """Tables from a JSON document (or a dataset's ``model_dump(mode="json")``, e.g. to check it again).
 

@@ -12,15 +12,20 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, Protocol
 
-import networkx as nx
-
-from tracegraph import algorithms as alg
-from tracegraph._index import Index
+from tracegraph._index import Index, compile_dataset, compile_graph
 from tracegraph.algorithms._flow import FlowCache, item_flow
-from tracegraph.algorithms.chains import Break, Chain, break_order, chain_in
-from tracegraph.algorithms.coverage import CoverageReport, Figures, RegionFigures, type_filters
+from tracegraph.algorithms.chains import Break, Chain, break_order, chain_in, traceable_in
+from tracegraph.algorithms.coverage import (
+    CoverageReport,
+    Figures,
+    RegionFigures,
+    _known_region,
+    coverage_in,
+    type_filters,
+)
 from tracegraph.algorithms.gaps import (
     Expiring,
     Gap,
@@ -28,10 +33,16 @@ from tracegraph.algorithms.gaps import (
     SinglePoint,
     StandardProblem,
     expiring_order,
+    gaps_in,
 )
-from tracegraph.algorithms.targets import TargetResult
-from tracegraph.models import COUNT_METRICS, FILTERS, Target
-from tracegraph.store import Neo4jStore
+from tracegraph.algorithms.impact import failure_impacts_in
+from tracegraph.algorithms.targets import TargetResult, evaluate_in
+from tracegraph.models import COUNT_METRICS, FILTERS, Dataset, Target
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from tracegraph.store import Neo4jStore
 
 _REGIONS = ("MATCH (m:TracegraphMeta {name: 'current'}) MATCH (r:Region {v: m.version}) "
             "OPTIONAL MATCH (r)-[:PART_OF]->(p:Region) "
@@ -49,22 +60,54 @@ class Backend(Protocol):
 
 
 class NetworkxBackend:
-    """The embedded default: the algorithms over a networkx graph."""
+    """The embedded default: the algorithms in this process, over a networkx graph or a dataset.
 
-    def __init__(self, G: nx.MultiDiGraph):
-        self.G = G
+    ``NetworkxBackend.from_dataset(ds)`` (or ``NetworkxBackend(ds)``) compiles the dataset's index
+    directly and builds the networkx graph only if ``.G`` is asked for; ``NetworkxBackend(G)`` works
+    over a graph as before. Either way the index is compiled once and shared by every call.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph | Dataset):
+        if isinstance(G, Dataset):
+            self.dataset: Dataset | None = G
+            self._G: nx.MultiDiGraph | None = None
+        else:
+            self.dataset, self._G = None, G
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> NetworkxBackend:
+        return cls(dataset)
+
+    @property
+    def G(self) -> nx.MultiDiGraph:
+        if self._G is None:
+            from tracegraph.graph import build_graph
+
+            self._G = build_graph(self.dataset)  # type: ignore[arg-type]
+        return self._G
+
+    @cached_property
+    def ix(self) -> Index:
+        return compile_dataset(self.dataset) if self.dataset is not None else compile_graph(self._G)
 
     def coverage(self, as_of: dt.date, region: str | None = None) -> CoverageReport:
-        return alg.coverage(self.G, as_of, region=region)
+        regions = None if region is None else self.ix.subtree(_known_region(self.ix, region))
+        return coverage_in(self.ix, as_of, regions=regions)
 
     def chain(self, standard: str, as_of: dt.date) -> Chain:
-        return alg.chain(self.G, standard, as_of)
+        return chain_in(self.ix, standard, as_of)
 
     def gaps(self, as_of: dt.date, expiring_days: int = 180, region: str | None = None) -> GapReport:
-        return alg.gaps(self.G, as_of, expiring_days, region)
+        ix = self.ix
+        traceable = traceable_in(ix, as_of)
+        # The covering pass is shared through the index (no item → standards dict is built).
+        return gaps_in(ix, as_of, expiring_days, traceable, None, failure_impacts_in(ix, as_of, traceable),
+                       region=region)
 
     def targets(self, as_of: dt.date, targets: Sequence[Target] | None = None) -> list[TargetResult]:
-        return alg.evaluate_targets(self.G, as_of, targets)
+        if targets is None:
+            targets = self.dataset.targets if self.dataset is not None else self._G.graph.get("targets", [])
+        return evaluate_in(self.ix, as_of, targets)
 
 
 class Neo4jBackend:

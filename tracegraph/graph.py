@@ -18,7 +18,7 @@ Candidates and targets are planning inputs, not part of the chain: they ride in
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from tracegraph.models import (
     Dataset,
@@ -29,6 +29,9 @@ from tracegraph.models import (
     Standard,
     TraceLink,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 LABELS = ("Region", "Institution", "Standard", "InstrumentType")
 RELATIONSHIPS = ("PART_OF", "LOCATED_IN", "SERVES", "HOLDS", "TRACES_TO", "VERIFIES", "NEEDS")
@@ -45,6 +48,8 @@ def node_id(node: str) -> str:
 
 def build_graph(dataset: Dataset) -> nx.MultiDiGraph:
     """The traceability graph of a validated dataset."""
+    import networkx as nx
+
     G = nx.MultiDiGraph(candidates=list(dataset.candidates), targets=list(dataset.targets))
     R, I, S, T = (lambda k, lab=lab: node_key(lab, k) for lab in LABELS)  # noqa: E741 - label shorthands
     for r in dataset.regions:

@@ -29,7 +29,7 @@ def check_dataset(path: str | Path, as_of: dt.date | None = None,
     ``as_of`` defaults to the dataset's snapshot date, else today; ``columns`` maps other headers
     (:func:`read_columns`).
     """
-    return validate(read_raw(path), as_of, columns)
+    return validate(read_raw(path, lazy=True), as_of, columns)
 
 
 def check_upload(name: str, data: bytes, as_of: dt.date | None = None,

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import compress
+from operator import attrgetter, itemgetter
 from typing import Any, Literal
 
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from tracegraph import _parse
+from tracegraph import _fastparse, _parse
 from tracegraph._raw import RawDataset, RawTable
 from tracegraph.models import (
     COUNT_METRICS,
@@ -107,6 +109,7 @@ class _Parsed:
 ColumnMap = dict[str, dict[str, str]]
 
 
+@_fastparse.no_gc()
 def validate(raw: RawDataset, as_of: dt.date | None = None,
              columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
     """Check a raw dataset; return the typed :class:`Dataset` only when there is no error.
@@ -132,6 +135,7 @@ def validate(raw: RawDataset, as_of: dt.date | None = None,
     return dataset, report
 
 
+@_fastparse.no_gc()
 def validate_parts(parts: list[tuple[str, RawDataset]], as_of: dt.date | None = None,
                    columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
     """Check several submissions as one dataset (``changes.md``, Merging submissions).
@@ -256,6 +260,7 @@ def _merge_meta(first: Row, other: Row) -> Row:
 _MODELS = {m.table: m for m in TABLES}
 
 
+@_fastparse.no_gc()
 def parse_table(table: RawTable, model: type[Row],
                 extra: dict[str, str] | None = None) -> tuple[list[Row], Report]:
     """One table on its own (e.g. a plan's targets file), checked cell by cell and for repeated keys."""
@@ -305,27 +310,55 @@ def _map_headers(model: type[Row], table: RawTable, report: Report,
 
 def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Report,
                  extra: dict[str, str] | None = None) -> None:
+    """The table's rows, read a column at a time (:mod:`tracegraph._fastparse`); each row that fails is
+    validated on its own for its messages, and its key kept in ``broken``."""
     parsed.files[model.table] = table.file
     mapping = _map_headers(model, table, report, extra)
     if mapping is None:
         return
-    parsed.headers[model.table] = {f: h for f, h in zip(mapping, table.headers, strict=False) if f}
-    required = set(model.required_columns())
-    rows = parsed.rows[model.table]
-    for number, cells in table.rows:
-        # A blank optional cell takes the column's default; a blank required cell is checked.
-        data = {f: c for f, c in zip(mapping, cells, strict=False) if f and (f in required or not _parse.is_blank(c))}
-        for field in required:
-            data.setdefault(field, None)
-        fallback = getattr(model, "id_fallback", None)
-        if fallback and _parse.is_blank(data.get("id")) and not _parse.is_blank(data.get(fallback)):
-            data["id"] = data[fallback]  # a registry's standard is named by its certificate number
+    headers = parsed.headers[model.table] = {f: h for f, h in zip(mapping, table.headers, strict=False) if f}
+    numbers = list(map(itemgetter(0), table.rows))
+    cells = list(map(itemgetter(1), table.rows))
+    rows, failed = _fastparse.build_rows(model, _columns(model, mapping, cells), len(cells))
+    for i in failed:
+        data = _row_data(model, mapping, cells[i])
         try:
-            rows.append((number, model.model_validate(data)))
+            rows[i] = model.model_validate(data)  # (never: the column's validator is the model's)
         except ValidationError as exc:
-            _report_cell_errors(exc, data, table, number, parsed.headers[model.table], report)
+            _report_cell_errors(exc, data, table, numbers[i], headers, report)
             if len(model.key) == 1 and not _parse.is_blank(data.get(model.key[0])):
                 parsed.broken[model.table].add(_parse.parse_code(data[model.key[0]]))
+    parsed.rows[model.table].extend(zip(numbers, rows, strict=True) if not failed else
+                                    ((n, row) for n, row in zip(numbers, rows, strict=True) if row is not None))
+
+
+def _row_data(model: type[Row], mapping: list[str | None], cells: list[Any]) -> dict[str, Any]:
+    """One row's cells by field, as the model is given them: a blank optional cell takes the column's
+    default (it is left out); a blank required cell is checked."""
+    required = model.required_columns()
+    data = {f: c for f, c in zip(mapping, cells, strict=False) if f and (f in required or not _parse.is_blank(c))}
+    for field in required:
+        data.setdefault(field, None)
+    fallback = getattr(model, "id_fallback", None)
+    if fallback and _parse.is_blank(data.get("id")) and not _parse.is_blank(data.get(fallback)):
+        data["id"] = data[fallback]  # a registry's standard is named by its certificate number
+    return data
+
+
+def _columns(model: type[Row], mapping: list[str | None], cells: list[list[Any]]) -> dict[str, list[Any]]:
+    """Each mapped field's cells, a column each, as :func:`_row_data` gives them: ``None`` where a row is
+    short, and a column of ``None`` for a required field the table lacks."""
+    width = max((i + 1 for i, f in enumerate(mapping) if f), default=0)
+    whole = not cells or min(map(len, cells)) >= width
+    columns = {f: list(map(itemgetter(i), cells)) if whole else [c[i] if i < len(c) else None for c in cells]
+               for i, f in enumerate(mapping) if f}
+    for field in model.required_columns():
+        columns.setdefault(field, [None] * len(cells))
+    fallback = getattr(model, "id_fallback", None)
+    if fallback in columns and _fastparse.any_blank(columns["id"]):
+        columns["id"] = [b if _parse.is_blank(a) and not _parse.is_blank(b) else a
+                         for a, b in zip(columns["id"], columns[fallback], strict=True)]
+    return columns
 
 
 def _check_meta(parsed: _Parsed, report: Report, as_of: dt.date | None) -> dt.date:
@@ -352,7 +385,14 @@ def _resolve_identities(parsed: _Parsed, report: Report) -> None:
     where both match), and a standard's institution may be the institution's name where no id matches."""
     ids = _known(parsed, "standards", "id")
     by_certificate: dict[str, tuple[int, str]] = {}
-    for number, s in parsed.rows["standards"]:
+    standards = parsed.rows["standards"]
+    certificates = list(map(attrgetter("certificate_no"), map(itemgetter(1), standards)))
+    held = list(filter(None, certificates))
+    if len(set(held)) == len(held):  # each certificate number held once (the usual case)
+        numbered = zip(map(itemgetter(0), standards), map(attrgetter("id"), map(itemgetter(1), standards)), strict=True)
+        by_certificate = dict(zip(held, compress(numbered, certificates), strict=True))
+        standards = []
+    for number, s in standards:
         if not s.certificate_no:
             continue
         if s.certificate_no in by_certificate and by_certificate[s.certificate_no][1] != s.id:
@@ -365,7 +405,11 @@ def _resolve_identities(parsed: _Parsed, report: Report) -> None:
             continue
         by_certificate.setdefault(s.certificate_no, (number, s.id))
     links = parsed.rows["traceability"]
-    for i, (number, link) in enumerate(links):
+    named = set(map(attrgetter("standard"), map(itemgetter(1), links))) | set(
+        map(attrgetter("upstream"), map(itemgetter(1), links)))
+    for i, (number, link) in enumerate(links if by_certificate and not named <= ids else ()):
+        if link.standard in ids and link.upstream in ids:
+            continue
         update = {f: by_certificate[v][1] for f in ("standard", "upstream")
                   if (v := getattr(link, f)) not in ids and v in by_certificate}
         if update:
@@ -375,10 +419,12 @@ def _resolve_identities(parsed: _Parsed, report: Report) -> None:
 
 def _resolve_institution_names(parsed: _Parsed) -> None:
     institutions = _known(parsed, "institutions", "id")
+    rows = parsed.rows["standards"]
+    if set(map(attrgetter("institution"), map(itemgetter(1), rows))) <= institutions:
+        return  # every institution named by its id
     named: dict[str, list[str]] = defaultdict(list)
     for _, inst in parsed.rows["institutions"]:
         named[inst.name].append(inst.id)
-    rows = parsed.rows["standards"]
     for i, (number, s) in enumerate(rows):
         if s.institution not in institutions and len(named.get(s.institution, [])) == 1:
             rows[i] = (number, s.model_copy(update={"institution": named[s.institution][0]}))
@@ -410,14 +456,16 @@ def _check_references(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
         check(parsed, report, as_of)
 
 
-def _unique(parsed: _Parsed, table: str, report: Report) -> dict[Any, Row]:
-    """Index a table by its key, reporting each repeat after the first."""
-    index: dict[Any, Row] = {}
+def _unique(parsed: _Parsed, table: str, report: Report) -> None:
+    """Report each repeat of a key after the first."""
+    rows = parsed.rows[table]
+    names = _MODELS[table].key
+    keys = list(map(attrgetter(*names), map(itemgetter(1), rows))) if names else [()] * len(rows)
+    if len(set(keys)) == len(keys):  # no repeat (the usual case)
+        return
     first: dict[Any, int] = {}
-    for number, row in parsed.rows[table]:
-        key = tuple(getattr(row, k) for k in row.key)
-        key = key[0] if len(key) == 1 else key
-        if key in index:
+    for key, (number, row) in zip(keys, rows, strict=True):
+        if key in first:
             file, column = parsed.where(table, row.key[0])
             shown = key if isinstance(key, str) else " / ".join(key)
             report.add(
@@ -431,9 +479,7 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> dict[Any, Row]:
                 zh=f"与{parsed.cite(table, first[key])[1]}重复",
             )
             continue
-        index[key] = row
         first[key] = number
-    return index
 
 
 def _unknown(parsed: _Parsed, report: Report, table: str, field: str, number: int, value: str, what: str) -> None:
@@ -443,7 +489,10 @@ def _unknown(parsed: _Parsed, report: Report, table: str, field: str, number: in
 
 
 def _check_regions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
-    regions = _unique(parsed, "regions", report)
+    _unique(parsed, "regions", report)
+    regions: dict[str, Row] = {}
+    for _, r in parsed.rows["regions"]:
+        regions.setdefault(r.code, r)  # the first row of a repeated code
     expected_parent = {"county": "city", "city": "province"}
     for number, r in parsed.rows["regions"]:
         file, column = parsed.where("regions", "parent")
@@ -490,7 +539,7 @@ def _region_codes(parsed: _Parsed) -> dict[str, str]:
 
 
 def _known(parsed: _Parsed, table: str, key: str) -> set[str]:
-    return {getattr(row, key) for _, row in parsed.rows[table]} | parsed.broken[table]
+    return set(map(attrgetter(key), map(itemgetter(1), parsed.rows[table]))) | parsed.broken[table]
 
 
 def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
@@ -540,8 +589,9 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     rows = parsed.rows["standards"]
     _check_verifies(parsed, report, "standards", rows)
     soon = as_of + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    file, column = parsed.where("standards", "certificate_expiry")
+    verifies_column = parsed.where("standards", "verifies")[1]
     for number, s in rows:
-        file, column = parsed.where("standards", "certificate_expiry")
         if s.institution not in institutions:
             _unknown(parsed, report, "standards", "institution", number, s.institution, "institution id")
         if s.certificate_expiry is None:
@@ -579,7 +629,7 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 file,
                 "standard verifies no instrument type",
                 number,
-                parsed.where("standards", "verifies")[1],
+                verifies_column,
                 "",
                 zh="该标准未填写可检器具",
             )
@@ -594,26 +644,22 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
     level_of: dict[str, str] = {}
     for _, row in parsed.rows["institutions"]:
         level_of.setdefault(row.id, row.level)
-    graph = nx.DiGraph()
-    seen: dict[tuple[str, str], int] = {}
+    # Per standard id: what _check_link_upstream compares (its quantity, and its level unless it is never too low).
+    compared = {sid: (s.quantity, level_of.get(s.institution), s.primary or level_of.get(s.institution) == "national")
+                for sid, s in standards_by_id.items()}
+    seen: dict[tuple[str, str], int] = {}  # each link's first row, in the order the links come
+    file, column = parsed.where("traceability", "upstream")
     for number, link in parsed.rows["traceability"]:
-        file, _ = parsed.where("traceability", "standard")
-        for field in ("standard", "upstream"):
-            if getattr(link, field) not in standards:
-                _unknown(parsed, report, "traceability", field, number, getattr(link, field), "standard id")
-        if link.standard == link.upstream:
-            report.add(
-                "error",
-                "self_link",
-                file,
-                "a standard cannot trace to itself",
-                number,
-                parsed.where("traceability", "upstream")[1],
-                link.upstream,
-                zh="标准不能溯源到自身",
-            )
+        standard, upstream, calibrated = link.standard, link.upstream, link.calibrated_on
+        if standard not in standards or upstream not in standards:
+            for field in ("standard", "upstream"):
+                if getattr(link, field) not in standards:
+                    _unknown(parsed, report, "traceability", field, number, getattr(link, field), "standard id")
+        if standard == upstream:
+            report.add("error", "self_link", file, "a standard cannot trace to itself", number, column, upstream,
+                       zh="标准不能溯源到自身")
             continue
-        pair = (link.standard, link.upstream)
+        pair = (standard, upstream)
         if pair in seen:
             # Two calibration events for one link: the link holds while either does.
             report.add(
@@ -622,15 +668,20 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
                 file,
                 f"same link as {parsed.cite('traceability', seen[pair])[0]}; the later expiry counts",
                 number,
-                parsed.where("traceability", "upstream")[1],
-                link.upstream,
+                column,
+                upstream,
                 zh=f"与{parsed.cite('traceability', seen[pair])[1]}是同一溯源关系；以较晚的有效期为准",
             )
-        seen.setdefault(pair, number)
-        graph.add_edge(*pair)
-        _check_link_dates(parsed, report, as_of, number, link)
-        _check_link_upstream(parsed, report, number, link, standards_by_id, level_of)
-    _report_cycles(graph, seen, parsed, report)
+        else:
+            seen[pair] = number
+        if calibrated is not None and (calibrated > link.valid_until or calibrated > as_of):
+            _check_link_dates(parsed, report, as_of, number, link)
+        low, high = compared.get(standard), compared.get(upstream)
+        if low is not None and high is not None and (
+                low[0] != high[0] or (not high[2] and low[1] is not None and high[1] is not None
+                                      and LEVEL_RANK[high[1]] <= LEVEL_RANK[low[1]])):
+            _check_link_upstream(report, file, column, number, link, standards_by_id, level_of)
+    _report_cycles(seen, parsed, report)
 
 
 def _check_link_dates(parsed: _Parsed, report: Report, as_of: dt.date, number: int, link: TraceLink) -> None:
@@ -662,14 +713,13 @@ def _check_link_dates(parsed: _Parsed, report: Report, as_of: dt.date, number: i
         )
 
 
-def _check_link_upstream(parsed: _Parsed, report: Report, number: int, link: TraceLink,
+def _check_link_upstream(report: Report, file: str, column: str, number: int, link: TraceLink,
                          standards: dict[str, Any], level_of: dict[str, str]) -> None:
     """Warnings: an upstream of another quantity, or one held at the same or a lower level
     (an upstream held by a national institution, or a primary one, is never too low)."""
     s, up = standards.get(link.standard), standards.get(link.upstream)
     if s is None or up is None:
         return
-    file, column = parsed.where("traceability", "upstream")
     if s.quantity != up.quantity:
         report.add(
             "warning",
@@ -697,7 +747,15 @@ def _check_link_upstream(parsed: _Parsed, report: Report, number: int, link: Tra
         )
 
 
-def _report_cycles(graph: nx.DiGraph, rows: dict[tuple[str, str], int], parsed: _Parsed, report: Report) -> None:
+def _report_cycles(links: dict[tuple[str, str], int], parsed: _Parsed, report: Report) -> None:
+    """Each cycle of links, one per strongly connected component, named from its first row.
+
+    ``links`` is every link (standard, upstream) once, with its first row, in the order of the rows: the
+    graph of them is built only when it has a cycle."""
+    if not _has_cycle(links):
+        return
+    graph = nx.DiGraph()
+    graph.add_edges_from(links)
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
             continue
@@ -709,11 +767,42 @@ def _report_cycles(graph: nx.DiGraph, rows: dict[tuple[str, str], int], parsed: 
             "cycle",
             file,
             f"traceability cycle: {path}",
-            rows[(cycle[0], cycle[1 % len(cycle)])],
+            links[(cycle[0], cycle[1 % len(cycle)])],
             column,
             cycle[1 % len(cycle)],
             zh=f"溯源关系成环：{path}",
         )
+
+
+def _has_cycle(links: Iterable[tuple[str, str]]) -> bool:
+    """Whether links (none from a standard to itself) form a cycle.
+
+    A link to an upstream that traces to nothing is on no cycle: such links are dropped, a round per level of
+    the chains, a whole list at a time; a round that drops none leaves links that all go on, round and round.
+    Chains longer than the rounds are finished by a topological sort."""
+    edges = list(links)
+    for _ in range(16):
+        if not edges:
+            return False
+        tracing = set(map(itemgetter(0), edges))
+        kept = list(compress(edges, map(tracing.__contains__, map(itemgetter(1), edges))))
+        if len(kept) == len(edges):
+            return True
+        edges = kept
+    after: dict[str, list[str]] = defaultdict(list)
+    for standard, upstream in edges:
+        after[standard].append(upstream)
+    waiting = Counter(map(itemgetter(1), edges))
+    ready = [node for node in after if not waiting[node]]
+    done = 0
+    while ready:
+        node = ready.pop()
+        done += 1
+        for upstream in after.get(node, ()):
+            waiting[upstream] -= 1
+            if not waiting[upstream]:
+                ready.append(upstream)
+    return done < len(after.keys() | waiting.keys())
 
 
 def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
@@ -721,8 +810,14 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     regions = _region_codes(parsed)
     types = _known(parsed, "instrument_types", "code")
     verified = {code for _, s in parsed.rows["standards"] for code in s.verifies}
+    file, column = parsed.where("demand", "region")
+    type_column = parsed.where("demand", "instrument_type")[1]
+    # A row for a county and a type some standard verifies has nothing to report: most rows.
+    counties = {code for code, level in regions.items() if level in ("", "county")}
+    fine = types & (verified | parsed.broken["instrument_types"])
     for number, d in parsed.rows["demand"]:
-        file, column = parsed.where("demand", "region")
+        if d.region in counties and d.instrument_type in fine:
+            continue
         if d.region not in regions:
             _unknown(parsed, report, "demand", "region", number, d.region, "region code")
         elif regions[d.region] not in ("", "county"):
@@ -736,7 +831,6 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 d.region,
                 zh=f"需求只能填写到县级地区，该地区是{_LEVEL_ZH.get(regions[d.region], regions[d.region])}",
             )
-        type_column = parsed.where("demand", "instrument_type")[1]
         if d.instrument_type not in types:
             _unknown(parsed, report, "demand", "instrument_type", number, d.instrument_type, "instrument type code")
         elif d.instrument_type not in verified and d.instrument_type not in parsed.broken["instrument_types"]:

@@ -4,6 +4,11 @@ Loads and capacities arrive as integers (scaled so that n·12/p is whole), so th
 exact and identical whichever backend asked. The network splits into components that
 share no standard; most are a single item or a single standard and have a closed form,
 the rest go to scipy's Dinic (int32) or, for numbers past int32, networkx.
+
+:func:`piece_flows` is the vectorised form the coverage figures use: the flows of many pieces at
+once, the trivial ones in closed form and the rest in one Dinic run per batch (pieces share no node,
+so one run over their union is every piece's maximum flow at once). scipy and networkx are imported
+only when a piece needs them.
 """
 
 from __future__ import annotations
@@ -11,10 +16,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
-import networkx as nx
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import maximum_flow
+
+from tracegraph.algorithms._arrays import expand, group_sum
 
 _INT32_MAX = 2**31 - 1
 
@@ -22,9 +26,9 @@ _INT32_MAX = 2**31 - 1
 class FlowCache:
     """Component flows keyed by their item set: filters and nested regions repeat components.
 
-    ``group_of`` optionally maps every item to its component in the whole dataset. A region's
-    items grouped by it need no union-find per region: a group may fall apart into several
-    pieces within one region, but a flow over disconnected pieces is still their sum.
+    ``group_of`` optionally maps every item to its component in a wider set of items: items grouped
+    by it need no union-find per call (a group may fall apart into several pieces within one call's
+    items, but a flow over disconnected pieces is still their sum).
     """
 
     def __init__(self, group_of: Mapping[object, int] | None = None) -> None:
@@ -38,11 +42,6 @@ class FlowCache:
         for item in items:
             groups.setdefault(self.group_of[item], []).append(item)
         return list(groups.values())
-
-
-def component_index(items: list[object], covering: Mapping[object, Sequence[str]]) -> dict[object, int]:
-    """Item → number of its component (items linked through shared standards)."""
-    return {item: k for k, group in enumerate(components(items, covering)) for item in group}
 
 
 def item_flow(
@@ -124,6 +123,9 @@ def _scipy_flow(items: list[object], standards: list[str], loads: Mapping[object
     """Dinic on source → items → standards → sink. The CSR arrays are built directly (rows in node
     order, columns sorted): on thousands of small components, scipy's COO → CSR conversion was most
     of the time."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import maximum_flow
+
     n_items = len(items)
     s_index = {s: n_items + 1 + k for k, s in enumerate(standards)}
     sink = n_items + len(standards) + 1
@@ -147,6 +149,8 @@ def _scipy_flow(items: list[object], standards: list[str], loads: Mapping[object
 
 def _networkx_flow(items: list[object], standards: list[str], loads: Mapping[object, int],
                    covering: Mapping[object, Sequence[str]], caps: Mapping[str, int | None]) -> int:
+    import networkx as nx
+
     G = nx.DiGraph()
     for item in items:
         G.add_edge("source", ("i", item), capacity=loads[item])
@@ -196,3 +200,80 @@ def _nested_flow(items: list[object], loads: Mapping[object, int], covering: Map
         if up is not None:
             excess[up] += excess[pool] - absorbed
     return flow
+
+
+def piece_flows(ptr: np.ndarray, items: np.ndarray, loads: np.ndarray, cov_ptr: np.ndarray, cov_std: np.ndarray,
+                caps: np.ndarray) -> np.ndarray:
+    """The maximum flow of every piece: piece p holds the items ``items[ptr[p]:ptr[p+1]]`` (each
+    covered only by bounded standards ``cov_std[cov_ptr[i]:cov_ptr[i+1]]``, loads ``loads[i]``,
+    capacities ``caps[s]``). Exact: int64, or Python ints when the arrays are object arrays."""
+    n_p, n_std = len(ptr) - 1, max(len(caps), 1)
+    sizes = np.diff(ptr)
+    owner = np.repeat(np.arange(n_p), sizes)
+    supply = group_sum(owner, loads[items], n_p)
+    e_of, std = expand(cov_ptr, cov_std, items)
+    pairs = np.unique(owner[e_of] * n_std + std)  # the (piece, standard) pairs, by piece
+    pair_piece, pair_std = pairs // n_std, pairs % n_std
+    capacity = group_sum(pair_piece, caps[pair_std], n_p)
+    least = capacity.copy()  # each piece's smallest capacity (a start value no larger is at most the sum)
+    np.minimum.at(least, pair_piece, caps[pair_std])
+    # One side a single node, or every standard alone could take all: no bottleneck inside.
+    flow = np.minimum(supply, capacity)
+    hard = np.flatnonzero((sizes > 1) & (np.bincount(pair_piece, minlength=n_p) > 1) & (supply > least))
+    small = (supply[hard] <= _INT32_MAX) & (capacity[hard] <= _INT32_MAX)
+    if small.any():
+        flow[hard[small]] = _batched_dinic(hard[small], ptr, items, loads, cov_ptr, cov_std, caps, supply, n_std)
+    for p in hard[~small].tolist():
+        its = items[ptr[p]:ptr[p + 1]].tolist()
+        covering = {i: cov_std[cov_ptr[i]:cov_ptr[i + 1]].tolist() for i in its}
+        flow[p] = _component_flow(its, {i: int(loads[i]) for i in its}, covering,
+                                  {s: int(caps[s]) for ss in covering.values() for s in ss})
+    return flow
+
+
+def _batched_dinic(pieces: np.ndarray, ptr: np.ndarray, items: np.ndarray, loads: np.ndarray, cov_ptr: np.ndarray,
+                   cov_std: np.ndarray, caps: np.ndarray, supply: np.ndarray, n_std: int) -> np.ndarray:
+    """Flows of pieces whose supply and capacity fit int32, in batches whose total supply fits int32
+    too (so no sum inside scipy can overflow)."""
+    out = np.zeros(len(pieces), np.int64)
+    batch, total = [], 0
+    for k, p in enumerate(pieces.tolist()):
+        s = int(supply[p])
+        if batch and total + s > _INT32_MAX:
+            out[batch] = _dinic(pieces[batch], ptr, items, loads, cov_ptr, cov_std, caps, supply, n_std)
+            batch, total = [], 0
+        batch.append(k)
+        total += s
+    if batch:
+        out[batch] = _dinic(pieces[batch], ptr, items, loads, cov_ptr, cov_std, caps, supply, n_std)
+    return out
+
+
+def _dinic(pieces: np.ndarray, ptr: np.ndarray, items: np.ndarray, loads: np.ndarray, cov_ptr: np.ndarray,
+           cov_std: np.ndarray, caps: np.ndarray, supply: np.ndarray, n_std: int) -> np.ndarray:
+    """One Dinic run over the union of ``pieces``: source → item → (piece, standard) → sink."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import maximum_flow
+
+    piece_of, elems = expand(ptr, items, pieces)  # element k: item elems[k] of pieces[piece_of[k]]
+    n_e = len(elems)
+    # The (piece, standard) nodes of these pieces, found in the sorted pair keys.
+    keys = pieces[piece_of] * n_std  # per element
+    e_of, std = expand(cov_ptr, cov_std, elems)
+    want = keys[e_of] + std
+    mine = np.unique(want)
+    n_s = len(mine)
+    sink = n_e + n_s + 1
+    arc_big = np.minimum(supply[pieces].astype(np.int64), _INT32_MAX)[piece_of[e_of]]
+    rows = np.concatenate([np.zeros(n_e, np.int64), 1 + e_of, 1 + n_e + np.arange(n_s)])
+    cols = np.concatenate([1 + np.arange(n_e), 1 + n_e + np.searchsorted(mine, want), np.full(n_s, sink)])
+    data = np.concatenate([loads[elems].astype(np.int64), arc_big, caps[mine % n_std].astype(np.int64)])
+    graph = csr_array((data.astype(np.int32), (rows.astype(np.int32), cols.astype(np.int32))),
+                      shape=(sink + 1, sink + 1))
+    flows = maximum_flow(graph, 0, sink, method="dinic").flow
+    flows = csr_array(flows)
+    start, end = flows.indptr[0], flows.indptr[1]
+    to_item = flows.indices[start:end] - 1
+    sent = flows.data[start:end].astype(np.int64)
+    keep = (to_item >= 0) & (to_item < n_e)
+    return np.bincount(piece_of[to_item[keep]], weights=sent[keep], minlength=len(pieces)).astype(np.int64)

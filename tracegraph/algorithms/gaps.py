@@ -20,17 +20,20 @@ dataset: what the failure takes down anywhere, not only inside R.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
+import numpy as np
 from pydantic import BaseModel
 
-from tracegraph._index import Index, compile_graph
-from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, established_by, traceable_in
-from tracegraph.algorithms.coverage import covering_in
+from tracegraph._index import Index, compile_graph, paused_gc
+from tracegraph.algorithms._arrays import expand
+from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, traceable_in
+from tracegraph.algorithms.coverage import covering_arrays, covering_in
 from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in, link_node
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 GapReason = Literal["no_standard", "not_served", "invalid"]
 
@@ -83,44 +86,48 @@ class GapReport(BaseModel):
     single_points: list[SinglePoint]
 
 
+@paused_gc()
 def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[str] | None = None,
                  covering: dict | None = None) -> list[Gap]:
-    covering = covering_in(ix, traceable) if covering is None else covering
-    # Every standard (valid or not) by holder and type: a county's candidates are then a few lookups.
-    # A standard established after as_of does not exist yet: no candidate, and it verifies nothing yet.
-    by_holder_type: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for s, types in ix.verifies.items():
-        if not established_by(ix.standards[s], as_of):
-            continue
-        for t in types:
-            by_holder_type[(ix.holder[s], t)].append(s)
-    verified = {t for _, t in by_holder_type}
+    A = ix.arrays
+    ptr, _ = covering_arrays(ix, as_of, traceable, covering)
+    # Every standard (valid or not) is a candidate where its type and reach fit: the covering pass over
+    # all of them. A standard established after as_of does not exist yet: no candidate, and it verifies
+    # nothing yet.
+    exists = A.established <= as_of.toordinal()
+    open_items = np.flatnonzero(np.diff(ptr) == 0)
+    if counties is not None:
+        keys = A.item_keys
+        open_items = np.array([i for i in open_items.tolist() if keys[i][0] in counties], np.int64)
+    c_ptr, c_std = A.covering(exists, open_items)
+    verified = np.zeros(A.n_types, bool)
+    verified[expand(A.ver_ptr, A.ver_type, np.flatnonzero(exists))[1]] = True
+    names = [A.std_ids[k] for k in c_std.tolist()]
+    bounds = c_ptr.tolist()
+    problems: dict[str, StandardProblem] = {}  # one per standard, shared by the items it would serve
     gaps = []
-    for item, count in ix.demand.items():
-        county, t = item
-        if item in covering or (counties is not None and county not in counties):
-            continue
-        serving = sorted(s for inst in ix.serving.get(county, ()) for s in by_holder_type.get((inst, t), ()))
-        gaps.append(_gap(ix, as_of, traceable, county, t, count, t in verified, serving))
+    for i in open_items.tolist():
+        (county, t), count = A.item_keys[i], int(A.count[i])
+        serving = names[bounds[i]:bounds[i + 1]]
+        for s in serving:
+            if s not in problems:
+                problems[s] = _standard_problem(ix, s, as_of, traceable)
+        gaps.append(_gap(ix, county, t, count, bool(verified[A.item_type[i]]), [problems[s] for s in serving]))
     return sorted(gaps, key=lambda g: (g.county, g.instrument_type))
 
 
-def _gap(ix: Index, as_of: dt.date, traceable: set[str], county: str, t: str, count: int, verified: bool,
-         serving: list[str]) -> Gap:
+def _gap(ix: Index, county: str, t: str, count: int, verified: bool, serving: list[StandardProblem]) -> Gap:
     reason: GapReason = "no_standard" if not verified else "not_served" if not serving else "invalid"
-    # model_construct: built from the validated index, one per uncovered item (tens of thousands nationally).
-    return Gap.model_construct(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
-                               type_name=ix.types[t]["name"], count=count, reason=reason,
-                               standards=[_standard_problem(ix, s, as_of, traceable) for s in serving])
+    return Gap(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
+               type_name=ix.types[t]["name"], count=count, reason=reason, standards=serving)
 
 
 def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> StandardProblem:
     invalid = _invalid_reason(ix.standards[s], as_of)
     if invalid is not None:
-        return StandardProblem.model_construct(standard=s, institution=ix.holder[s], problem=invalid, breaks=[])
-    breaks = breaks_in(ix, s, as_of, traceable)
-    return StandardProblem.model_construct(standard=s, institution=ix.holder[s], problem="chain_broken",
-                                           breaks=breaks)
+        return StandardProblem(standard=s, institution=ix.holder[s], problem=invalid, breaks=[])
+    return StandardProblem(standard=s, institution=ix.holder[s], problem="chain_broken",
+                           breaks=breaks_in(ix, s, as_of, traceable))
 
 
 def uncovered_items(G: nx.MultiDiGraph, as_of: dt.date, region: str | None = None) -> list[Gap]:
@@ -144,23 +151,34 @@ def _holders(ix: Index, places: set[str], counties: Iterable[str]) -> set[str]:
     return out
 
 
+@paused_gc()
 def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impacts: FailureImpacts,
                 holders: set[str] | None = None) -> list[Expiring]:
     """Certificates and traceability links still valid at ``as_of`` that lapse within ``days``
     (of standards held by ``holders`` when given). Standards not established by ``as_of`` and
     links calibrated after it are not valid at ``as_of``, so never listed."""
-    horizon = as_of + dt.timedelta(days=days)
-    out = []
-    for s, a in ix.standards.items():
-        if not established_by(a, as_of) or (holders is not None and ix.holder[s] not in holders):
-            continue
-        expiry = a.get("certificate_expiry")
-        if not a["primary"] and expiry is not None and as_of <= expiry <= horizon and a["status"] == "in_service":
-            out.append(_expiring(ix, "certificate", s, None, expiry, as_of, impacts, s if s in traceable else None))
-        for u, until in ix.upstream.get(s, {}).items():
-            if until <= horizon and ix.link_valid(s, u, as_of) and established_by(ix.standards[u], as_of):
-                node = link_node(s, u) if s in traceable and u in traceable else None
-                out.append(_expiring(ix, "link", s, u, until, as_of, impacts, node))
+    A = ix.arrays
+    day, horizon = as_of.toordinal(), (as_of + dt.timedelta(days=days)).toordinal()
+    exists = A.established <= day
+    kept = exists.copy()
+    if holders is not None:
+        kept &= np.fromiter((ix.holder[s] in holders for s in A.std_ids), bool, A.n_std)
+    certificates = kept & ~A.primary & (A.expiry >= day) & (A.expiry <= horizon) & A.in_service
+    links = (kept[A.link_s] & (A.link_until <= horizon) & A.link_valid_at(day) & exists[A.link_u])
+    rows: list[tuple[str, str, str | None, dt.date, object | None]] = []
+    for k in np.flatnonzero(certificates).tolist():
+        s = A.std_ids[k]
+        rows.append(("certificate", s, None, ix.standards[s]["certificate_expiry"], s if s in traceable else None))
+    for k in np.flatnonzero(links).tolist():
+        s, u = A.link_keys[k]
+        node = link_node(s, u) if s in traceable and u in traceable else None
+        rows.append(("link", s, u, ix.upstream[s][u], node))
+    broken, items, instruments = impacts.counts([r[4] for r in rows])
+    out = [Expiring(kind=kind, standard=s, upstream=u, institution=ix.holder[s], expires=expires,
+                    days_left=(expires - as_of).days,
+                    broken_standards=impacts.broken_standards(node) if b else [], lost_items=i,
+                    lost_instruments=n)
+           for (kind, s, u, expires, node), b, i, n in zip(rows, broken, items, instruments, strict=True)]
     out.sort(key=expiring_order)
     return out
 
@@ -170,31 +188,20 @@ def expiring_order(e: Expiring) -> tuple:
     return (e.expires, -e.lost_instruments, e.standard, e.kind, e.upstream or "")
 
 
-def _expiring(ix: Index, kind: str, s: str, u: str | None, expires: dt.date, as_of: dt.date,
-              impacts: FailureImpacts, node: object | None) -> Expiring:
-    broken = impacts.broken_standards(node) if node is not None else []
-    items = impacts.lost_items(node) if node is not None else []
-    return Expiring(kind=kind, standard=s, upstream=u, institution=ix.holder[s], expires=expires,
-                    days_left=(expires - as_of).days, broken_standards=broken, lost_items=len(items),
-                    lost_instruments=sum(ix.demand[i] for i in items))
-
-
+@paused_gc()
 def single_points_in(ix: Index, traceable: set[str], impacts: FailureImpacts,
                      holders: set[str] | None = None) -> list[SinglePoint]:
     """Standards whose failure alone uncovers instruments (held by ``holders`` when given), most
     instruments lost first."""
+    standards = [s for s in traceable if holders is None or ix.holder[s] in holders]
     out = []
-    for s in traceable:
-        if holders is not None and ix.holder[s] not in holders:
-            continue
-        items = impacts.lost_items(s)
+    for s, broken, items, instruments in zip(standards, *impacts.counts(standards), strict=True):
         if not items:
             continue
-        a = ix.standards[s]
-        out.append(SinglePoint(standard=s, name=a["name"], institution=ix.holder[s],
-                               level=ix.institutions[ix.holder[s]]["level"],
-                               broken_standards=len(impacts.broken_standards(s)), lost_items=len(items),
-                               lost_instruments=sum(ix.demand[i] for i in items)))
+        inst = ix.holder[s]
+        out.append(SinglePoint(standard=s, name=ix.standards[s]["name"], institution=inst,
+                               level=ix.institutions[inst]["level"], broken_standards=broken, lost_items=items,
+                               lost_instruments=instruments))
     out.sort(key=lambda p: (-p.lost_instruments, -p.lost_items, p.standard))
     return out
 
@@ -213,9 +220,10 @@ def expiring(G: nx.MultiDiGraph, as_of: dt.date, days: int = 180, region: str | 
     return expiring_in(ix, as_of, days, traceable, failure_impacts_in(ix, as_of, traceable), holders)
 
 
-def gaps_in(ix: Index, as_of: dt.date, expiring_days: int, traceable: set[str], covering: dict,
+def gaps_in(ix: Index, as_of: dt.date, expiring_days: int, traceable: set[str], covering: dict | None,
             impacts: FailureImpacts, counties: set[str] | None = None, *, region: str | None = None) -> GapReport:
-    """All three gap views from passes the caller already has (the app caches them).
+    """All three gap views from passes the caller already has (the app caches them; ``covering`` may be
+    None: the covering pass of ``traceable`` is then read from the index's cache, or computed).
 
     ``region`` restricts every list to that region (see the module docstring); ``counties`` alone
     (a set of counties) restricts the uncovered items to them, and the other lists to standards held

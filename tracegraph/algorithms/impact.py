@@ -2,24 +2,37 @@
 
 ``impact`` is the direct definition: fail the standard, recompute the fixpoint, compare.
 ``failure_impacts`` answers the same question for every standard and link at once through
-the dominator tree of the traceability DAG (root → valid primaries → … along valid links):
+the dominator tree of the traceability graph (root → valid primaries → … along valid links):
 a failure of x breaks exactly the standards x dominates, and an item is lost exactly when x
 dominates every standard covering it, i.e. x is an ancestor of their lowest common dominator.
 The tests check the two against each other.
+
+The tree is computed over integer ids (Cooper, Harvey and Kennedy's iterative algorithm) and
+numbered in preorder, so a node's subtree is one range: what it breaks and loses are range
+counts and prefix sums, and the lowest common dominator of every item comes from one vectorised
+binary-lifting pass.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
+import numpy as np
 from pydantic import BaseModel
 
-from tracegraph._index import Index, Item, compile_graph
+from tracegraph._index import Index, Item, compile_graph, paused_gc
 from tracegraph.algorithms.chains import traceable_in
-from tracegraph.algorithms.coverage import covering_in
+from tracegraph.algorithms.coverage import covering_arrays, covering_in
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from tracegraph.algorithms._arrays import Arrays
 
 _ROOT = ("root",)
 
@@ -60,85 +73,248 @@ def impact(G: nx.MultiDiGraph, standard: str, as_of: dt.date) -> Impact:
     return impact_in(compile_graph(G), standard, as_of)
 
 
-@dataclass
 class FailureImpacts:
-    """For every traceable standard and valid link: what its failure would take down."""
+    """For every traceable standard and valid link: what its failure would take down.
 
-    dominated: dict[object, list[object]] = field(default_factory=dict)  # dominator tree children
-    lost_items_at: dict[object, list[Item]] = field(default_factory=lambda: defaultdict(list))
-    demand: dict[Item, int] = field(default_factory=dict)
+    Nodes are standard ids, ``link_node(s, u)`` pairs, and the root (``("root",)``); a node that is
+    not in the tree (an untraceable standard, a link that does not count) takes nothing down.
+    """
 
-    def _subtree(self, node: object) -> list[object]:
-        out, stack = [], [node]
-        while stack:
-            x = stack.pop()
-            out.append(x)
-            stack.extend(self.dominated.get(x, ()))
-        return out
+    def __init__(self, arrays: Arrays, keys: list[object], idom: np.ndarray, pre: np.ndarray, size: np.ndarray,
+                 lost_pre: np.ndarray, lost_items: list[Item], lost_counts: list[int]) -> None:
+        self._arrays, n_std = arrays, arrays.n_std
+        self._keys = keys  # node id → key: 0 the root, 1..n_std the standards, then the links
+        self._node = {k: n for n, k in enumerate(keys)}
+        self._idom, self._pre, self._size = idom, pre, size
+        by_pre = np.full(len(keys), -1, np.int64)
+        reached = np.flatnonzero(pre >= 0)
+        by_pre[pre[reached]] = reached
+        self._by_pre = by_pre[:len(reached)]
+        self._n_std = n_std
+        self._std_before = np.r_[0, np.cumsum((self._by_pre >= 1) & (self._by_pre <= n_std))]
+        self._lost_pre, self._lost_items = lost_pre, lost_items
+        self._lost_before = np.array(list(itertools.accumulate(lost_counts, initial=0)),
+                                     dtype=object if arrays.wide else np.int64)
+        # Python lists for the one-node questions (numpy's per-call cost would dominate them).
+        self._pre_l, self._size_l, self._by_pre_l = pre.tolist(), size.tolist(), self._by_pre.tolist()
+        self._lost_pre_l, self._lost_before_l = lost_pre.tolist(), self._lost_before.tolist()
+        self._std_before_l = self._std_before.tolist()
+
+    def _range(self, node: object) -> tuple[int, int] | None:
+        n = self._node.get(node) if isinstance(node, (str, tuple)) else None
+        if not n or self._pre_l[n] < 0:
+            return None
+        return self._pre_l[n], self._pre_l[n] + self._size_l[n]
+
+    def _lost_range(self, node: object) -> tuple[int, int]:
+        span = self._range(node)
+        if span is None:
+            return 0, 0
+        return bisect.bisect_left(self._lost_pre_l, span[0]), bisect.bisect_left(self._lost_pre_l, span[1])
 
     def broken_standards(self, node: object) -> list[str]:
-        return sorted(x for x in self._subtree(node) if isinstance(x, str) and x != node)
+        span = self._range(node)
+        if span is None or span[1] - span[0] == 1:
+            return []
+        if span[1] - span[0] < 64:
+            keys, n_std = self._keys, self._n_std
+            return sorted(keys[x] for x in self._by_pre_l[span[0] + 1:span[1]] if x <= n_std)  # type: ignore[misc]
+        below = self._by_pre[span[0] + 1:span[1]]
+        return self._arrays.names(below[below <= self._n_std] - 1)
+
+    def n_broken(self, node: object) -> int:
+        span = self._range(node)
+        return 0 if span is None else self._std_before_l[span[1]] - self._std_before_l[span[0] + 1]
 
     def lost_items(self, node: object) -> list[Item]:
-        return sorted(i for x in self._subtree(node) for i in self.lost_items_at.get(x, ()))
+        lo, hi = self._lost_range(node)
+        return sorted(self._lost_items[lo:hi])
+
+    def n_lost_items(self, node: object) -> int:
+        lo, hi = self._lost_range(node)
+        return hi - lo
 
     def lost_instruments(self, node: object) -> int:
-        return sum(self.demand[i] for i in self.lost_items(node))
+        lo, hi = self._lost_range(node)
+        return self._lost_before_l[hi] - self._lost_before_l[lo]
+
+    def counts(self, nodes: Sequence[object]) -> tuple[list[int], list[int], list[int]]:
+        """(n_broken, n_lost_items, lost_instruments) of many nodes at once."""
+        get = self._node.get
+        ids = np.fromiter((get(k, 0) if isinstance(k, (str, tuple)) else 0 for k in nodes), np.int64, len(nodes))
+        inside = (ids > 0) & (self._pre[ids] >= 0)
+        lo = np.where(inside, self._pre[ids], 0)
+        hi = np.where(inside, lo + self._size[ids], 0)
+        broken = np.where(inside, self._std_before[hi] - self._std_before[np.minimum(lo + 1, hi)], 0)
+        a, b = np.searchsorted(self._lost_pre, lo), np.searchsorted(self._lost_pre, hi)
+        b = np.where(inside, b, a)
+        return broken.tolist(), (b - a).tolist(), (self._lost_before[b] - self._lost_before[a]).tolist()
+
+    @cached_property
+    def dominated(self) -> dict[object, list[object]]:
+        """The dominator tree: node → the nodes it immediately dominates."""
+        out: dict[object, list[object]] = {}
+        for n in np.flatnonzero(self._pre > 0).tolist():
+            out.setdefault(self._keys[int(self._idom[n])], []).append(self._keys[n])
+        return out
+
+    @cached_property
+    def lost_items_at(self) -> dict[object, list[Item]]:
+        """Node → the items whose lowest common dominator it is (the root's are never lost)."""
+        out: dict[object, list[Item]] = {}
+        for p, item in zip(self._lost_pre.tolist(), self._lost_items, strict=True):
+            out.setdefault(self._keys[int(self._by_pre[p])], []).append(item)
+        return out
 
 
 def link_node(standard: str, upstream: str) -> tuple[str, str]:
     return (standard, upstream)
 
 
+@paused_gc()
 def failure_impacts_in(ix: Index, as_of: dt.date, traceable: set[str] | None = None,
-                       covering: dict | None = None) -> FailureImpacts:
+                       covering: Mapping[Item, Sequence[str]] | None = None) -> FailureImpacts:
     """``covering`` (item → covering traceable standards) may be passed in when the caller has it."""
-    traceable = traceable_in(ix, as_of) if traceable is None else traceable
-    dag = nx.DiGraph()
-    dag.add_node(_ROOT)
-    for s in traceable:
-        if ix.standards[s]["primary"]:
-            dag.add_edge(_ROOT, s)
-        for u in ix.upstream.get(s, {}):
-            if u in traceable and ix.link_valid(s, u, as_of):
-                # A link is a node of its own so that its expiry can be a failure too.
-                dag.add_edge(u, link_node(s, u))
-                dag.add_edge(link_node(s, u), s)
-    idom = dict(nx.immediate_dominators(dag, _ROOT))
-    idom[_ROOT] = _ROOT  # networkx versions differ on whether the start maps to itself
-    result = FailureImpacts(demand=ix.demand)
-    for node, dom in idom.items():
-        if node != _ROOT:
-            result.dominated.setdefault(dom, []).append(node)
-    depth = _depths(result.dominated)
-    for item, standards in (covering_in(ix, traceable) if covering is None else covering).items():
-        lca = _lowest_common(standards, idom, depth)
-        if lca != _ROOT:
-            result.lost_items_at[lca].append(item)
-    return result
+    A = ix.arrays
+    reached = A.traceable(as_of) if traceable is None else A.mask(traceable)
+    ptr, std = A.covering(reached) if covering is None else covering_arrays(ix, as_of, covering=covering)
+    n = A.n_std
+    # Nodes: 0 the root, 1 + k standard k, then one per link that counts (u → link → s).
+    links = np.flatnonzero(reached[A.link_s] & reached[A.link_u] & A.link_valid_at(as_of.toordinal()))
+    n_nodes = 1 + n + len(links)
+    link_ids = 1 + n + np.arange(len(links))
+    primaries = 1 + np.flatnonzero(reached & A.primary)
+    src = np.concatenate([np.zeros(len(primaries), np.int64), 1 + A.link_u[links], link_ids])
+    dst = np.concatenate([primaries, link_ids, 1 + A.link_s[links]])
+    idom, pre, size = _dominator_tree(n_nodes, src, dst)
+    keys: list[object] = [_ROOT, *A.std_ids, *(A.link_keys[k] for k in links.tolist())]
+    # Each covered item is lost at the lowest common dominator of its standards: the LCA of the
+    # two of them first and last in preorder.
+    covered = np.flatnonzero(np.diff(ptr) > 0)
+    if covered.size:
+        first = ptr[covered]
+        node_pre = pre[1 + std]
+        a = np.minimum.reduceat(node_pre, first)
+        b = np.maximum.reduceat(node_pre, first)
+        by_pre = np.empty(int(pre.max()) + 1, np.int64)
+        by_pre[pre[pre >= 0]] = np.flatnonzero(pre >= 0)
+        lca = _lca(by_pre[a], by_pre[b], idom, pre, size)
+        lost = lca != 0
+        where = pre[lca[lost]]
+        order = np.argsort(where, kind="stable")
+        lost_pre, lost_idx = where[order], covered[lost][order]
+    else:
+        lost_pre, lost_idx = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    item_keys = A.item_keys
+    return FailureImpacts(A, keys, idom, pre, size, lost_pre, [item_keys[i] for i in lost_idx.tolist()],
+                          A.count[lost_idx].tolist())
 
 
 def failure_impacts(G: nx.MultiDiGraph, as_of: dt.date) -> FailureImpacts:
     return failure_impacts_in(compile_graph(G), as_of)
 
 
-def _depths(children: dict[object, list[object]]) -> dict[object, int]:
-    depth = {_ROOT: 0}
-    stack = [_ROOT]
+def _dominator_tree(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Immediate dominators from node 0 (Cooper, Harvey and Kennedy), and the tree's preorder number
+    and subtree size of every node (-1 and 0 for nodes not reached from 0)."""
+    order = np.argsort(src, kind="stable")
+    s_ptr = np.searchsorted(src[order], np.arange(n + 1)).tolist()
+    succ = dst[order].tolist()
+    order = np.argsort(dst, kind="stable")
+    p_ptr = np.searchsorted(dst[order], np.arange(n + 1)).tolist()
+    pred = src[order].tolist()
+    # Postorder numbers by an iterative depth-first search.
+    post = [-1] * n
+    seen = [False] * n
+    rpo: list[int] = []
+    seen[0] = True
+    stack = [(0, s_ptr[0])]
     while stack:
-        x = stack.pop()
-        for c in children.get(x, ()):
-            depth[c] = depth[x] + 1
-            stack.append(c)
-    return depth
+        v, k = stack[-1]
+        if k < s_ptr[v + 1]:
+            stack[-1] = (v, k + 1)
+            w = succ[k]
+            if not seen[w]:
+                seen[w] = True
+                stack.append((w, s_ptr[w]))
+        else:
+            stack.pop()
+            post[v] = len(rpo)
+            rpo.append(v)
+    rpo.reverse()
+    idom = [-1] * n
+    idom[0] = 0
 
-
-def _lowest_common(nodes: list[str], idom: dict, depth: dict) -> object:
-    a: object = nodes[0]
-    for b in nodes[1:]:
+    def intersect(a: int, b: int) -> int:
         while a != b:
-            if depth[a] >= depth[b]:
+            while post[a] < post[b]:
                 a = idom[a]
-            else:
+            while post[b] < post[a]:
                 b = idom[b]
-    return a
+        return a
+
+    several = []
+    for v in rpo[1:]:  # a node with one predecessor: it is its DFS parent, already placed
+        lo, hi = p_ptr[v], p_ptr[v + 1]
+        if hi - lo == 1:
+            idom[v] = pred[lo]
+        else:
+            several.append(v)
+            new = -1
+            for p in pred[lo:hi]:
+                if idom[p] != -1:
+                    new = p if new == -1 else intersect(p, new)
+            idom[v] = new
+    changed = bool(several)
+    while changed:
+        changed = False
+        for v in several:
+            new = -1
+            for p in pred[p_ptr[v]:p_ptr[v + 1]]:
+                if idom[p] != -1:
+                    new = p if new == -1 else intersect(p, new)
+            if idom[v] != new:
+                idom[v] = new
+                changed = True
+    # Preorder of the tree (children in any order: only ranges are used).
+    dom = np.array(idom, np.int64)
+    kids = np.flatnonzero(dom >= 0)
+    kids = kids[kids != 0]
+    order = np.argsort(dom[kids], kind="stable")
+    c_ptr = np.searchsorted(dom[kids][order], np.arange(n + 1)).tolist()
+    child = kids[order].tolist()
+    pre = [-1] * n
+    size = [0] * n
+    walk = [0]
+    count = 0
+    sequence = []
+    while walk:
+        v = walk.pop()
+        pre[v] = count
+        count += 1
+        sequence.append(v)
+        walk.extend(child[c_ptr[v]:c_ptr[v + 1]])
+    for v in reversed(sequence):
+        size[v] += 1
+        if v:
+            size[idom[v]] += size[v]
+    dom[0] = 0
+    return dom, np.array(pre, np.int64), np.array(size, np.int64)
+
+
+def _lca(a: np.ndarray, b: np.ndarray, idom: np.ndarray, pre: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Lowest common ancestors of the pairs (a[k], b[k]) in the tree ``idom``, by binary lifting."""
+    def above(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # x is y or an ancestor of y
+        return (pre[x] <= pre[y]) & (pre[y] < pre[x] + size[x])
+
+    up = [np.where(idom >= 0, idom, 0)]
+    depth = int(size[0]).bit_length()
+    while len(up) < depth and (up[-1] != 0).any():
+        up.append(up[-1][up[-1]])
+    x = a.copy()
+    todo = ~above(x, b)
+    for jump in reversed(up):
+        step = jump[x]
+        move = todo & ~above(step, b)
+        x = np.where(move, step, x)
+    return np.where(todo, up[0][x], x)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from pydantic import BaseModel
 
 from tracegraph._index import Index, compile_graph
 from tracegraph.algorithms.chains import is_valid, traceable_in
 from tracegraph.algorithms.coverage import CoverageReport, coverage_in
 from tracegraph.models import COUNT_METRICS, Target
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class TargetResult(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -107,7 +108,8 @@ def check_dataset(path: Path, as_of: dt.date | None, targets: Path | None = None
     unreadable file exits 2."""
     mapping = read_column_map(columns)
     try:
-        raw = read_raw(path)
+        # Lazily, table by table (a national folder's cells never all in memory), unless a targets file joins it.
+        raw = read_raw(path, lazy=targets is None)
         if targets is not None:
             # A separate targets file is checked against the dataset's regions like its own table.
             raw["targets"] = read_table_file(targets, "targets")
@@ -126,6 +128,9 @@ def load_dataset(path: Path, as_of: dt.date | None, lang: Lang, targets: Path | 
         raise typer.Exit(1)
     day = as_of or dataset.default_as_of()
     warn_if_stale(dataset.snapshot_date, day, lang)
+    # The dataset lives as long as the command: keep the collector from re-scanning its (national: millions of)
+    # objects on every collection; reference counting still frees them.
+    gc.freeze()
     return dataset, day
 
 
@@ -174,7 +179,6 @@ def backend_for(dataset: Path | None, neo4j: bool, as_of: dt.date | None, lang: 
     """The networkx backend over a dataset file, or the Neo4j backend over a server, and the date to judge at
     (``as_of``, else the data's snapshot date, else today)."""
     from tracegraph.backends import Neo4jBackend, NetworkxBackend
-    from tracegraph.graph import build_graph
 
     if neo4j:
         store = open_store(uri, user, password)
@@ -183,7 +187,7 @@ def backend_for(dataset: Path | None, neo4j: bool, as_of: dt.date | None, lang: 
         warn_if_stale(snapshot, day, lang)
         return Neo4jBackend(store), day
     data, day = load_dataset(require_dataset(dataset), as_of, lang, columns=columns)
-    return NetworkxBackend(build_graph(data)), day
+    return NetworkxBackend.from_dataset(data), day  # the figures need no networkx graph
 
 
 # --- writing --------------------------------------------------------------------------------------------

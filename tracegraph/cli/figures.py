@@ -207,12 +207,11 @@ def impact_cmd(dataset: DatasetArg, standard: Annotated[str, typer.Argument(help
     """What breaks downstream when one standard fails (the reverse trace)."""
     lg = parse_lang(lang)
     data, day = load_dataset(dataset, parse_date(as_of), lg, columns=columns)
-    from tracegraph import algorithms as alg
-    from tracegraph.graph import build_graph
+    from tracegraph._index import compile_dataset
+    from tracegraph.algorithms.impact import impact_in
 
-    G = build_graph(data)
     try:
-        result = alg.impact(G, standard, day)
+        result = impact_in(compile_dataset(data), standard, day)
     except KeyError as exc:
         fail_unknown(exc)
     if fmt == Fmt.json:
@@ -249,10 +248,9 @@ def targets_cmd(dataset: OptDatasetArg = None, targets: Annotated[Path | None, t
             fail_unknown(exc)
     else:
         data, day = load_dataset(require_dataset(dataset), parse_date(as_of), lg, targets, columns)
-        from tracegraph.algorithms import evaluate_targets
-        from tracegraph.graph import build_graph
+        from tracegraph.backends import NetworkxBackend
 
-        results = evaluate_targets(build_graph(data), day)
+        results = NetworkxBackend.from_dataset(data).targets(day)
     if fmt == Fmt.json:
         dump_json({"as_of": day.isoformat(), "targets": [r.model_dump(mode="json") for r in results]})
         return

@@ -1,0 +1,228 @@
+"""Whole columns turned into rows, with the models' own validators.
+
+A table's cells repeat heavily (dates, codes, yes/no words, enum words, the ids other rows reference), so
+each *distinct* cell of a column is validated once, with the validator pydantic compiled for that field of
+the model: it is taken from the model's core schema, so the schema stays defined once, in
+:mod:`tracegraph.models`, and nothing here restates it. The rows whose cells all validated are then made as
+``model_validate`` makes them, without validating again; the positions of the others are returned, for the
+caller to validate one by one and report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from itertools import compress, repeat
+from operator import is_, not_
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import SchemaValidator, core_schema
+
+from tracegraph import _parse
+from tracegraph.models import Row
+
+#: A cell that failed its field's validation.
+FAIL: Any = object()
+#: A blank optional cell: the column's default.
+BLANK: Any = object()
+
+# Equal cells of these types always validate alike, so such a column is validated once per distinct value.
+# Cells equal across types but validated differently (True == 1, 1 == 1.0) are never in one such column.
+_BY_VALUE = ({str, type(None), int, dt.date}, {str, type(None), bool, dt.date})
+_TEXT = {str, type(None), dt.date}  # (no number: no cell equal to another of another type)
+_MUTABLE = (list, dict, set)
+_IMMUTABLE = (str, int, float, dt.date, type(None), tuple, frozenset)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a dataset is read: rows and cells are acyclic, and hundreds
+    of thousands of new containers would otherwise set off collection passes over all of them, again and
+    again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class Field:
+    """One field of a model: the validator pydantic compiled for it, and its default."""
+
+    def __init__(self, name: str, info: FieldInfo, schema: dict[str, Any], config: Any) -> None:
+        self.name = name
+        self.info = info
+        self.required = info.is_required()
+        if schema["type"] == "default":  # an optional field: a blank cell takes the default, unvalidated
+            schema = schema["schema"]
+        self.validator = SchemaValidator(schema, config)
+        self.many = SchemaValidator(core_schema.list_schema(schema), config)  # cells in one call
+        # A default that is a new object per row (a list…) is made per row, as pydantic does.
+        self.fresh = not self.required and (info.default_factory is not None
+                                            or not isinstance(info.default, _IMMUTABLE))
+
+    def default(self) -> Any:
+        return self.info.get_default(call_default_factory=True) if self.fresh else self.info.default
+
+    def check(self, value: Any) -> Any:
+        """The cell's value; ``BLANK`` for a blank optional cell; ``FAIL``."""
+        if not self.required and _parse.is_blank(value):
+            return BLANK
+        try:
+            return self.validator.validate_python(value)
+        except ValidationError:
+            return FAIL
+
+    def check_all(self, values: list[Any]) -> list[Any]:
+        """:meth:`check` of each value, validated in one call when all are valid."""
+        blank = [] if self.required else blanks(values)
+        given = list(compress(values, map(not_, blank))) if any(blank) else values
+        try:
+            done = self.many.validate_python(given)
+        except ValidationError:
+            return list(map(self.check, values))  # which ones fail: one by one
+        if given is values:
+            return done
+        results = iter(done)
+        return [BLANK if b else next(results) for b in blank]
+
+
+@cache
+def fields(model: type[Row]) -> dict[str, Field]:
+    """The model's fields with their compiled validators.
+
+    A model can be read a column at a time only if a row is nothing but its fields, each validated on its
+    own: no model validator, no validator that is shown the other fields, no alias, no private attribute.
+    The template's models are all such; another one is a programming error, said here rather than misread.
+    """
+    schema = model.__pydantic_core_schema__
+    decorators = model.__pydantic_decorators__
+    inner = schema.get("schema", {})
+    if (schema.get("type") != "model" or inner.get("type") != "model-fields" or decorators.model_validators
+            or decorators.root_validators or model.__private_attributes__ or model.__pydantic_root_model__
+            or model.__pydantic_post_init__ or model.model_config.get("extra") == "allow"
+            or any(f.alias or f.validation_alias for f in model.model_fields.values()) or _sees_others(inner)):
+        raise TypeError(f"{model.__name__}: its rows cannot be validated a column at a time")
+    config = schema.get("config")
+    return {name: Field(name, info, inner["fields"][name]["schema"], config)
+            for name, info in model.model_fields.items()}
+
+
+def _sees_others(schema: Any) -> bool:
+    """Whether a validator in a core schema is given the other fields' values (a ``with-info`` function)."""
+    if isinstance(schema, dict):
+        return schema.get("type") == "with-info" or any(_sees_others(v) for v in schema.values())
+    if isinstance(schema, (list, tuple)):
+        return any(_sees_others(v) for v in schema)
+    return False
+
+
+def blanks(cells: Sequence[Any]) -> list[bool]:
+    """:func:`~tracegraph._parse.is_blank` of each cell (of text cells, by whole lists)."""
+    if set(map(type, cells)) <= {str}:
+        return list(map(not_, map(str.strip, cells)))
+    return list(map(_parse.is_blank, cells))
+
+
+def any_blank(cells: Sequence[Any]) -> bool:
+    if set(map(type, cells)) <= {str}:
+        return not all(map(str.strip, cells))
+    return any(map(_parse.is_blank, cells))
+
+
+def check_column(field: Field, column: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """Each cell's :meth:`Field.check`, and the distinct results; equal cells are validated once."""
+    try:
+        distinct = list(set(column))
+    except TypeError:  # a list or another unhashable cell
+        distinct = None
+    # Equal cells of different types (1, 1.0, True) are one cell of the set: its types show whether any may be.
+    if distinct is not None and (set(map(type, distinct)) <= _TEXT or any(map(set(map(type, column)).__le__,
+                                                                                 _BY_VALUE))):
+        if len(distinct) == len(column):  # no cell repeats (ids): no lookup
+            checked = field.check_all(list(column))
+            return checked, checked
+        results = dict(zip(distinct, field.check_all(distinct), strict=True))
+        return list(map(results.__getitem__, column)), list(results.values())
+    # Typed cells (a workbook's numbers and dates, JSON lists): by type and value where that decides.
+    memo: dict[Any, Any] = {}
+    out = []
+    for value in column:
+        key = _key(value)
+        if key is None:
+            out.append(field.check(value))
+        elif key in memo:
+            out.append(memo[key])
+        else:
+            out.append(memo.setdefault(key, field.check(value)))
+    return out, out
+
+
+def _key(value: Any) -> Any:
+    kind = type(value)
+    if kind in (str, int, bool, dt.date, type(None)) or (kind is float and value == value and value != 0):
+        return kind, value
+    return None  # a datetime (equal across time zones), a zero or NaN float, a list: validated on its own
+
+
+def build_rows(model: type[Row], columns: dict[str, Sequence[Any]], count: int) -> tuple[list[Row | None], list[int]]:
+    """``count`` rows from each mapped field's cells (``None`` where a row has no cell; a required field the
+    table lacks comes as a column of ``None``): the rows, ``None`` where a row failed, and the failed positions.
+    """
+    model_fields = fields(model)
+    names = list(model_fields)
+    values: list[Sequence[Any]] = []
+    always = {n for n, f in model_fields.items() if f.required or n in columns}
+    filled: dict[str, list[bool]] = {}  # optional columns with a blank cell: the rows that fill them
+    failed: set[int] = set()
+    for name, field in model_fields.items():
+        if name not in columns:
+            values.append([field.default() for _ in range(count)] if field.fresh else [field.default()] * count)
+            continue
+        checked, distinct = check_column(field, columns[name])
+        if any(map(is_, distinct, repeat(FAIL))):
+            failed.update(i for i, v in enumerate(checked) if v is FAIL)
+        if any(map(is_, distinct, repeat(BLANK))):
+            filled[name] = [v is not BLANK for v in checked]
+            always.discard(name)
+            checked = [field.default() if v is BLANK else v for v in checked]
+        if any(map(isinstance, distinct, repeat(_MUTABLE))):
+            checked = [v.copy() if isinstance(v, _MUTABLE) else v for v in checked]  # each row its own list
+        values.append(checked)
+    rows = _make(model, map(dict, map(zip, repeat(names), zip(*values, strict=True))),
+                 _fields_sets(always, filled, count), count)
+    for i in failed:
+        rows[i] = None
+    return rows, sorted(failed)
+
+
+def _fields_sets(always: set[str], filled: dict[str, list[bool]], count: int) -> Iterable[set[str]]:
+    """Each row's ``model_fields_set``: the fields given a cell, as ``model_validate`` records them. Rows that
+    fill the same columns share one set (the rows are frozen, and ``model_copy`` copies the set)."""
+    if not filled:
+        return repeat(set(always), count)
+    patterns = list(zip(*filled.values(), strict=True))
+    sets = {p: always | {n for n, given in zip(filled, p, strict=True) if given} for p in set(patterns)}
+    return map(sets.__getitem__, patterns)
+
+
+def _make(model: type[Row], values: Iterable[dict[str, Any]], fields_sets: Iterable[set[str]],
+          count: int) -> list[Row | None]:
+    """Instances from validated values, made as ``model_construct`` makes them (without its per-field lookups,
+    moot here: every field is given, and :func:`fields` has ruled out aliases and private attributes).
+    The attributes are set a column at a time, by ``map``: a Python loop would cost more than the rest."""
+    if model.__new__ is not object.__new__:
+        return [model.model_construct(s, **v) for v, s in zip(values, fields_sets, strict=True)]
+    rows = list(map(object.__new__, repeat(model, count)))
+    for name, column in (("__dict__", values), ("__pydantic_fields_set__", fields_sets),
+                         ("__pydantic_extra__", repeat(None)), ("__pydantic_private__", repeat(None))):
+        deque(map(object.__setattr__, rows, repeat(name), column), maxlen=0)
+    return rows
