@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import json
 import resource
 import subprocess
 import sys
@@ -72,15 +72,25 @@ print(rows)
 """
 
 
+# Run from a small process of its own: a child forked from this (large) one would report this process's
+# resident memory as its own peak (Linux counts the pages shared at fork in the child's ru_maxrss).
+_TIMER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps([time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def whole_process(args: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one child process, measured by the kernel (wait4)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    out = subprocess.run([sys.executable, "-c", _TIMER, json.dumps(args)], capture_output=True, text=True,
+                         check=True).stdout
+    seconds, mib, code = json.loads(out)
+    if code != 0:
         raise SystemExit(f"{' '.join(args)} failed")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, mib
 
 
 def whole_processes(folder: Path, repeat: int) -> str:
