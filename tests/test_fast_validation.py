@@ -33,6 +33,7 @@ from test_io import datasets
 from tracegraph import _fastparse, _parse, _raw
 from tracegraph import io as tio
 from tracegraph import validation as V
+from tracegraph._gc import paused_gc
 from tracegraph.models import LEVEL_RANK, TABLES, Dataset, Meta, Region, Row, Standard, Target
 from tracegraph.synth import synthesize, synthetic_regions
 
@@ -412,13 +413,13 @@ def test_a_model_that_checks_rows_as_a_whole_is_refused() -> None:
 
 def test_the_collector_is_paused_and_restored() -> None:
     assert gc.isenabled()
-    with _fastparse.no_gc():
+    with paused_gc():
         assert not gc.isenabled()
-        with _fastparse.no_gc():
+        with paused_gc():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(_raw.UnreadableDataset), _fastparse.no_gc():
+    with pytest.raises(_raw.UnreadableDataset), paused_gc():
         _raw.read_raw("/nonexistent/dataset")
     assert gc.isenabled()
 

@@ -11,10 +11,8 @@ caller to validate one by one and report.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import compress, repeat
 from operator import is_, not_
@@ -40,18 +38,6 @@ _MUTABLE = (list, dict, set)
 _IMMUTABLE = (str, int, float, dt.date, type(None), tuple, frozenset)
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a dataset is read: rows and cells are acyclic, and hundreds
-    of thousands of new containers would otherwise set off collection passes over all of them, again and
-    again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Field:

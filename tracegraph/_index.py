@@ -11,15 +11,14 @@ figures use.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from tracegraph._gc import paused_gc
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -30,18 +29,6 @@ if TYPE_CHECKING:
 Item = tuple[str, str]  # (county code, instrument type code)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector off while a pass builds many acyclic containers (dicts, lists,
-    tuples, result rows): each full collection it would trigger scans every live object (a national
-    dataset's millions) and frees nothing. Usable as a decorator."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

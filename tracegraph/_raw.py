@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracegraph._fastparse import no_gc
+from tracegraph._gc import paused_gc
 from tracegraph.models import TABLES
 
 
@@ -123,7 +123,7 @@ def _read_csv_files(files: dict[str, bytes]) -> RawDataset:
     return raw
 
 
-@no_gc()  # (not around openpyxl: only the cells read here are known to be acyclic)
+@paused_gc()  # (not around openpyxl: only the cells read here are known to be acyclic)
 def _csv_table(table: str, file: str, content: str) -> RawTable:
     rows = csv.reader(io.StringIO(content, newline=""))
     headers = next(rows, None)
@@ -187,7 +187,7 @@ def _read_json(path: Path) -> RawDataset:
     return raw_from_json(_loads(path.read_bytes(), path.name), path.name)
 
 
-@no_gc()
+@paused_gc()
 def raw_from_json(doc: Any, name: str) -> RawDataset:
     """Tables from a JSON document (or a dataset's ``model_dump(mode="json")``, e.g. to check it again).
 

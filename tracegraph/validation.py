@@ -16,6 +16,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from tracegraph import _fastparse, _parse
+from tracegraph._gc import paused_gc
 from tracegraph._raw import RawDataset, RawTable
 from tracegraph.models import (
     COUNT_METRICS,
@@ -109,7 +110,7 @@ class _Parsed:
 ColumnMap = dict[str, dict[str, str]]
 
 
-@_fastparse.no_gc()
+@paused_gc()
 def validate(raw: RawDataset, as_of: dt.date | None = None,
              columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
     """Check a raw dataset; return the typed :class:`Dataset` only when there is no error.
@@ -135,7 +136,7 @@ def validate(raw: RawDataset, as_of: dt.date | None = None,
     return dataset, report
 
 
-@_fastparse.no_gc()
+@paused_gc()
 def validate_parts(parts: list[tuple[str, RawDataset]], as_of: dt.date | None = None,
                    columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
     """Check several submissions as one dataset (``changes.md``, Merging submissions).
@@ -260,7 +261,7 @@ def _merge_meta(first: Row, other: Row) -> Row:
 _MODELS = {m.table: m for m in TABLES}
 
 
-@_fastparse.no_gc()
+@paused_gc()
 def parse_table(table: RawTable, model: type[Row],
                 extra: dict[str, str] | None = None) -> tuple[list[Row], Report]:
     """One table on its own (e.g. a plan's targets file), checked cell by cell and for repeated keys."""

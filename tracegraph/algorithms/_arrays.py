@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tracegraph._index import paused_gc
+from tracegraph._gc import paused_gc
 
 if TYPE_CHECKING:
     from tracegraph._index import Index, Item

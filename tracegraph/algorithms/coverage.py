@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
-from tracegraph._index import Index, Item, compile_graph, paused_gc
+from tracegraph._gc import paused_gc
+from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms._arrays import Arrays, expand, group_sum
 from tracegraph.algorithms._flow import piece_flows
 from tracegraph.algorithms.chains import traceable_in

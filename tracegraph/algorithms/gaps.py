@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel
 
-from tracegraph._index import Index, compile_graph, paused_gc
+from tracegraph._gc import paused_gc
+from tracegraph._index import Index, compile_graph
 from tracegraph.algorithms._arrays import expand
 from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, traceable_in
 from tracegraph.algorithms.coverage import covering_arrays, covering_in

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
-from tracegraph._index import Index, Item, compile_graph, paused_gc
+from tracegraph._gc import paused_gc
+from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.algorithms.coverage import covering_arrays, covering_in
 
