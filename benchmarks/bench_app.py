@@ -1,6 +1,10 @@
 """First render time of each page of the app on a sample (default: the Shandong-scale province).
 
     .venv/bin/python benchmarks/bench_app.py [--sample shandong]
+    .venv/bin/python benchmarks/bench_app.py --folder /tmp/nat      # e.g. `tracegraph synth /tmp/nat --provinces 31`
+
+With ``--folder`` the dataset is read once beforehand (not timed) and handed to the app as an upload, as the
+data page does after a planner uploads it.
 
 Each page is rendered headless (streamlit.testing) twice in this process: "cold" right after the
 app's caches are cleared (read the dataset, compile it, compute what the page shows), then "warm"
@@ -22,11 +26,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["overview", "chain", "gaps", "planner", "data", "changes", "cypher"]
 
 
+UPLOAD: tuple[str, object] | None = None  # (key, Dataset) with --folder
+
+
 def render(page: str, sample: str, lang: str = "中文") -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.session_state["page"] = page
     at.session_state["dataset"] = sample
     at.session_state["lang"] = lang
+    if UPLOAD is not None:
+        at.session_state["uploaded"] = UPLOAD
     started = time.perf_counter()
     at.run()
     seconds = time.perf_counter() - started
@@ -45,12 +54,20 @@ def harness() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", default="shandong", choices=["zaozhuang", "shandong"])
+    parser.add_argument("--folder", type=Path, help="a dataset folder, handed to the app as an upload")
+    parser.add_argument("--pages", nargs="*", default=PAGES)
     args = parser.parse_args()
+    if args.folder is not None:
+        global UPLOAD
+        from tracegraph.io import read_dataset
+
+        UPLOAD = (f"upload:{args.folder.name}", read_dataset(args.folder))
+        args.sample = "upload"
     render("data", args.sample)  # imports and Streamlit's own start-up, so they are not charged to a page
     base = min(harness() for _ in range(5))
     print(f"streamlit.testing overhead per run: {base:.2f} s (subtracted below)")
     rows = []
-    for page in PAGES:
+    for page in args.pages:
         st.cache_resource.clear()
         cold = render(page, args.sample) - base
         warm = render(page, args.sample) - base
