@@ -303,11 +303,11 @@ def _demand_diff(old: list[Demand], new: list[Demand]) -> DemandDiff:
 
 
 def _figure_diff(old: Dataset, new: Dataset, as_of: dt.date) -> dict[str, dict[str, dict[str, list[Any]]]]:
-    from tracegraph.algorithms import coverage  # the figures need the graph; the rest of the diff does not
-    from tracegraph.graph import build_graph
+    from tracegraph._index import compile_dataset  # the figures need the index; the rest of the diff does not
+    from tracegraph.algorithms.coverage import coverage_in
 
-    a = coverage(build_graph(old), as_of).to_contract()["regions"]
-    b = coverage(build_graph(new), as_of).to_contract()["regions"]
+    a = coverage_in(compile_dataset(old), as_of).to_contract()["regions"]
+    b = coverage_in(compile_dataset(new), as_of).to_contract()["regions"]
     out: dict[str, dict[str, dict[str, list[Any]]]] = {}
     for code in sorted(a.keys() | b.keys()):
         fa, fb = a.get(code, {}).get("figures", {}), b.get(code, {}).get("figures", {})

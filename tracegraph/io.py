@@ -22,14 +22,18 @@ Format = Literal["csv", "xlsx", "json"]
 Lang = Literal["en", "zh"]
 
 
-def check_dataset(path: str | Path, as_of: dt.date | None = None,
-                  columns: ColumnMap | None = None) -> tuple[Dataset | None, Report]:
+def check_dataset(path: str | Path, as_of: dt.date | None = None, columns: ColumnMap | None = None,
+                  targets: str | Path | None = None) -> tuple[Dataset | None, Report]:
     """Validate a dataset on disk; the dataset is returned only when it has no error.
 
     ``as_of`` defaults to the dataset's snapshot date, else today; ``columns`` maps other headers
-    (:func:`read_columns`).
+    (:func:`read_columns`); ``targets``, a targets CSV kept apart, is checked as the dataset's own table.
+    A folder is read table by table (a national one's cells never all in memory) unless a targets file joins it.
     """
-    return validate(read_raw(path, lazy=True), as_of, columns)
+    raw = read_raw(path, lazy=targets is None)
+    if targets is not None:
+        raw["targets"] = read_table_file(Path(targets), "targets")
+    return validate(raw, as_of, columns)
 
 
 def check_upload(name: str, data: bytes, as_of: dt.date | None = None,

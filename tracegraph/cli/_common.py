@@ -20,13 +20,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tracegraph._raw import UnreadableDataset, read_raw, read_table_file
+from tracegraph._raw import UnreadableDataset
 from tracegraph.cli._app import err
 from tracegraph.cli._tables import new_table, print_table
 from tracegraph.i18n import Lang, t
 from tracegraph.io import read_columns
 from tracegraph.models import STALE_DAYS, Dataset, Target
-from tracegraph.validation import ColumnMap, Report, validate
+from tracegraph.validation import ColumnMap, Report
 
 NEO4J_PANEL = "Neo4j"  # the options that read a Neo4j server instead of a dataset file
 
@@ -106,16 +106,13 @@ def check_dataset(path: Path, as_of: dt.date | None, targets: Path | None = None
                   columns: Path | None = None) -> tuple[Dataset | None, Report]:
     """The dataset at ``path`` (with a separate targets file, if given) and its validation report; an
     unreadable file exits 2."""
+    from tracegraph import io
+
     mapping = read_column_map(columns)
     try:
-        # Lazily, table by table (a national folder's cells never all in memory), unless a targets file joins it.
-        raw = read_raw(path, lazy=targets is None)
-        if targets is not None:
-            # A separate targets file is checked against the dataset's regions like its own table.
-            raw["targets"] = read_table_file(targets, "targets")
+        return io.check_dataset(path, as_of, mapping, targets)
     except UnreadableDataset as exc:
         unreadable(exc)
-    return validate(raw, as_of, mapping)
 
 
 def load_dataset(path: Path, as_of: dt.date | None, lang: Lang, targets: Path | None = None,
@@ -171,6 +168,18 @@ def open_store(uri: str | None, user: str | None, password: str | None) -> Any:
                   "at yours.")
         raise typer.Exit(3) from None
     return store
+
+
+def server_dataset(uri: str | None, user: str | None, password: str | None, exit_code: int = 1) -> Dataset:
+    """The server's current dataset; none loaded yet exits ``exit_code`` with the server's message."""
+    store = open_store(uri, user, password)
+    try:
+        return store.read_dataset()
+    except LookupError as exc:  # nothing loaded yet
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(exit_code) from None
+    finally:
+        store.close()
 
 
 def backend_for(dataset: Path | None, neo4j: bool, as_of: dt.date | None, lang: Lang, uri: str | None = None,

@@ -24,12 +24,12 @@ from tracegraph.cli._common import (
     check_dataset,
     dump_json,
     load_dataset,
-    open_store,
     parse_date,
     parse_lang,
     print_report,
     progress,
     read_column_map,
+    server_dataset,
     unreadable,
     write_csv,
 )
@@ -120,23 +120,12 @@ def _diff_inputs(first: Path, second: Path | None, neo4j: bool, lang: Lang, colu
     if neo4j:
         if second is not None:
             raise typer.BadParameter("with --neo4j give only NEW", param_hint="NEW")
-        return _server_dataset(uri, user, password), "neo4j", first
+        return server_dataset(uri, user, password), "neo4j", first
     if second is None:
         err.print("[red]give OLD and NEW (or --neo4j and NEW)[/red]")
         raise typer.Exit(2)
     old, _ = load_dataset(first, None, lang, columns=columns)
     return old, str(first), second
-
-
-def _server_dataset(uri: str | None, user: str | None, password: str | None) -> Dataset:
-    store = open_store(uri, user, password)
-    try:
-        return store.read_dataset()
-    except LookupError as exc:  # nothing loaded yet
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        store.close()
 
 
 def _diff_tables(result: DatasetDiff, old: str, new: str, lang: Lang) -> None:
@@ -200,7 +189,7 @@ def export_cmd(first: Annotated[Path, typer.Argument(metavar="[DATASET] OUT", he
     from tracegraph.io import write_dataset
 
     if neo4j:
-        data, target = _server_dataset(uri, user, password), first
+        data, target = server_dataset(uri, user, password), first
     elif second is None:
         err.print("[red]give the DATASET and the OUT path[/red]")
         raise typer.Exit(2)

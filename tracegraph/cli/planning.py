@@ -23,11 +23,11 @@ from tracegraph.cli._common import (
     UserOpt,
     dump_json,
     load_dataset,
-    open_store,
     parse_date,
     parse_lang,
     read_targets_file,
     require_dataset,
+    server_dataset,
     warn_if_stale,
 )
 from tracegraph.cli._tables import new_table, print_table
@@ -149,14 +149,7 @@ def _plan_dataset(dataset: Path | None, neo4j: bool, as_of: dt.date | None, lang
     as-of date (given, else the data's snapshot date, else today)."""
     if not neo4j:
         return load_dataset(require_dataset(dataset), as_of, lang, targets_file, columns)
-    store = open_store(uri, user, password)
-    try:
-        ds = store.read_dataset()
-    except LookupError as exc:  # nothing loaded yet
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        store.close()
+    ds = server_dataset(uri, user, password, exit_code=2)
     day = as_of or ds.default_as_of()
     warn_if_stale(ds.snapshot_date, day, lang)
     if targets_file is not None:

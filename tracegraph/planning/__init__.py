@@ -5,7 +5,7 @@
 - :mod:`.request` — the budget request: an ``.xlsx`` workbook and a Markdown summary
 """
 
-from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST
+from tracegraph.models import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST  # defined once, with the data
 from tracegraph.planning.plan import Plan, PlannedAction, RankedAction, Unmet, YearFigures, YearTarget
 from tracegraph.planning.problem import PlanningProblem
 

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from tracegraph._index import Index, Item, compile_graph
+from tracegraph._index import Index, Item, compile_dataset
 from tracegraph.algorithms.chains import is_valid, traceable_in
 from tracegraph.algorithms.coverage import covering_in, type_filters
-from tracegraph.graph import build_graph
 from tracegraph.models import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, LEVEL_RANK, Dataset, TraceLink
 
 Kind = Literal["build", "renew"]
@@ -90,7 +89,7 @@ class Universe:
     def __post_init__(self) -> None:
         self.dates = [year_end(y) for y in self.years] if self.programme else [self.as_of]
         self.current = programme_dataset(self.dataset, self.as_of, self.dates[-1])
-        self.ix = compile_graph(build_graph(self.current))
+        self.ix = compile_dataset(self.current)
         self.candidates = {k.id: k for k in self.dataset.candidates}
         self.at = [Year(self, k) for k in range(len(self.dates))]
 

@@ -15,19 +15,18 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Literal
 
-from tracegraph._index import Index, Item, compile_graph
+from tracegraph._index import Index, Item, compile_dataset
 from tracegraph.algorithms._flow import item_flow
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.algorithms.coverage import covering_in, dataset_figures_in
 from tracegraph.algorithms.targets import evaluate_in, target_regions
-from tracegraph.graph import build_graph
-from tracegraph.models import COUNT_METRICS, Dataset, Target
+from tracegraph.models import CERTIFICATE_YEARS, COUNT_METRICS, DEFAULT_RENEWAL_COST, Dataset, Target
 from tracegraph.planning import _explain
 from tracegraph.planning._apply import apply_plan
 from tracegraph.planning._formulation import Formulation, Requirement, count_best, formulate, least_count
 from tracegraph.planning._greedy import Caps, choose, greedy
 from tracegraph.planning._milp import Goal, Outcome
-from tracegraph.planning._universe import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Universe
+from tracegraph.planning._universe import Universe
 from tracegraph.planning.plan import (
     Mode,
     Plan,
@@ -255,7 +254,7 @@ class PlanningProblem:
                   started: float) -> Plan:
         u, last = self.u, self.u.last
         states = [apply_plan(u, taken, k) for k in range(len(u.dates))]
-        indexes = [compile_graph(build_graph(ds)) for ds, _ in states]
+        indexes = [compile_dataset(ds) for ds, _ in states]
         after_ix, calibrator = indexes[-1], states[-1][1]
         covering_after = covering_in(after_ix, traceable_in(after_ix, last.on))
         order = _explain.plan_order(u, taken)
