@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import math
 import os
-import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import networkx as nx
 from neo4j import Driver, GraphDatabase
 
 from tracegraph import _cypher
+from tracegraph._settings import section
 from tracegraph.graph import build_graph
 from tracegraph.models import (
     Candidate,
@@ -153,7 +153,7 @@ class Settings:
     def resolve(cls, uri: str | None = None, user: str | None = None, password: str | None = None,
                 database: str | None = None, settings_file: Path | None = None) -> Settings:
         """Options beat ``TRACEGRAPH_NEO4J_*`` variables, which beat the settings file."""
-        file = _read_settings_file(settings_file)
+        file = section("neo4j", settings_file)
         env = os.environ
 
         def pick(option: str | None, name: str, default: str | None) -> str | None:
@@ -164,15 +164,6 @@ class Settings:
 
     def __repr__(self) -> str:
         return f"Settings(uri={self.uri!r}, user={self.user!r}, password={'***' if self.password else None})"
-
-
-def _read_settings_file(path: Path | None) -> dict[str, str]:
-    """``tracegraph.toml`` (here) or ``~/.config/tracegraph/settings.toml``, section ``[neo4j]``."""
-    candidates = [path] if path else [Path("tracegraph.toml"), Path.home() / ".config/tracegraph/settings.toml"]
-    for candidate in candidates:
-        if candidate and candidate.is_file():
-            return tomllib.loads(candidate.read_text(encoding="utf-8")).get("neo4j", {})
-    return {}
 
 
 @dataclass
