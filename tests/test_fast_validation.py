@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import zipfile
 from contextlib import contextmanager
 from typing import Any, ClassVar
 from unittest import mock
@@ -238,7 +239,11 @@ def csv_raw(dataset: Dataset, lang: str = "en") -> _raw.RawDataset:
         writer.writerow(tio._headers(model, lang))
         writer.writerows(tio._records(model, dataset))
         files[f"{model.table}.csv"] = buffer.getvalue().encode("utf-8-sig")
-    return _raw._read_csv_files(files)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return _raw.read_raw_bytes("ds.zip", archive.getvalue())
 
 
 def json_raw(dataset: Dataset) -> _raw.RawDataset:

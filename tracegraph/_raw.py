@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from tracegraph._gc import paused_gc
+from tracegraph.limits import MIB, RATIO_FLOOR, Limits
 from tracegraph.models import TABLES
+
+_T = TypeVar("_T")
 
 
 class UnreadableDataset(Exception):
-    """The source cannot be read at all (missing path, unknown format, broken file)."""
+    """The source cannot be read at all (missing path, unknown format, broken file, not text, over a limit)."""
+
+
+class LimitReached(UnreadableDataset):
+    """The source is larger than a :class:`~tracegraph.limits.Limits` allows (refused before it is inflated)."""
 
 
 @dataclass
@@ -35,39 +45,46 @@ class RawTable:
 RawDataset = dict[str, RawTable]
 _TABLE_NAMES = [t.table for t in TABLES]
 _MODELS = {t.table: t for t in TABLES}
+_CHUNK = 1 << 20
 
 
-def read_raw(path: str | Path, *, lazy: bool = False) -> RawDataset:
+def read_raw(path: str | Path, *, lazy: bool = False, limits: Limits | None = None) -> RawDataset:
     """The tables of a dataset. ``lazy``: a folder's tables are each read when asked for, and not kept, so that
     validating a large folder holds one table's cells at a time (:func:`~tracegraph.validation.validate` asks
-    for each table once)."""
+    for each table once). ``limits`` default to :meth:`Limits.resolve` (the settings file, the variables)."""
     path = Path(path)
-    if path.is_dir() and lazy:
-        return _CsvFolder(path)  # type: ignore[return-value]  # a mapping, read-only
+    limits = limits or Limits.resolve()
     if path.is_dir():
-        return _read_csv_files({p.name: p.read_bytes() for p in path.glob("*.csv")})
+        folder = _CsvFolder(path, limits)
+        return folder if lazy else dict(folder.items())  # type: ignore[return-value]  # lazy: read-only mapping
     if not path.exists():
         raise UnreadableDataset(f"{path}: no such file or folder")
     suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".json", ".zip"):
+        raise UnreadableDataset(f"{path}: expected a folder of CSV files, a .zip, an .xlsx or a .json file")
+    _check_size(path.name, path.stat().st_size, limits)
     if suffix == ".xlsx":
-        return _read_xlsx(path)
+        return _read_xlsx(path, path.name, limits)
     if suffix == ".json":
-        return _read_json(path)
-    if suffix == ".zip":
-        return _read_zip(path.read_bytes())
-    raise UnreadableDataset(f"{path}: expected a folder of CSV files, a .zip, an .xlsx or a .json file")
+        return _read_json(path.read_bytes(), path.name, limits)
+    return _read_zip(path, path.name, limits)
 
 
-def read_raw_bytes(name: str, data: bytes) -> RawDataset:
-    """For uploads (the app): the same formats, from memory."""
+def read_raw_bytes(name: str, data: bytes, limits: Limits | None = None) -> RawDataset:
+    """For uploads (the app): the same formats, from memory, and no larger than ``max_upload_mb``."""
+    limits = limits or Limits.resolve()
     suffix = Path(name).suffix.lower()
+    if suffix not in (".xlsx", ".json", ".zip"):
+        raise UnreadableDataset(f"{name}: upload a .zip of CSV files, an .xlsx workbook or a .json file")
+    if len(data) > limits.max_upload_mb * 1024 * 1024:
+        raise LimitReached(f"{name}: {_size(len(data))}, over the {_size(limits.max_upload_mb * MIB)} an upload may "
+                           f"have ({limits.hint('max_upload_mb')})")
     if suffix == ".zip":
-        return _read_zip(data)
+        return _read_zip(io.BytesIO(data), name, limits)
     if suffix == ".xlsx":
-        return _read_xlsx(io.BytesIO(data), display=name)
-    if suffix == ".json":
-        return raw_from_json(_loads(data, name), name)
-    raise UnreadableDataset(f"{name}: upload a .zip of CSV files, an .xlsx workbook or a .json file")
+        return _read_xlsx(io.BytesIO(data), name, limits)
+    _check_size(name, len(data), limits)
+    return _read_json(data, name, limits)
 
 
 def relabel(raw: RawDataset, part: str) -> RawDataset:
@@ -79,33 +96,76 @@ def relabel(raw: RawDataset, part: str) -> RawDataset:
     return raw
 
 
-def read_table_file(path: Path, table: str) -> RawTable:
+def read_table_file(path: Path, table: str, limits: Limits | None = None) -> RawTable:
     """One table from its own CSV file (e.g. a plan's targets kept apart from the dataset)."""
     if not path.is_file():
         raise UnreadableDataset(f"{path}: no such file")
-    return _csv_table(table, path.name, decode(path.read_bytes(), path.name))
+    limits = limits or Limits.resolve()
+    _check_size(path.name, path.stat().st_size, limits)
+    return _csv_table(table, path.name, decode(path.read_bytes(), path.name), limits)
 
 
 def decode(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM) first; GB18030 is what Excel on Chinese Windows writes."""
+    """UTF-8 (with or without BOM) first; GB18030 is what Excel on Chinese Windows writes. Anything else — a
+    NUL byte, UTF-16, bytes neither decodes — is not a text file, said once instead of as row errors."""
+    if b"\x00" in data:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise UnreadableDataset(f"{file}: not a text file in UTF-8 or GB18030 (it is UTF-16: save it as "
+                                    "'CSV UTF-8')")
+        raise UnreadableDataset(f"{file}: not a text file (it holds NUL bytes)")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableDataset(f"{file}: neither UTF-8 nor GB18030 text")
+    raise UnreadableDataset(f"{file}: not a text file (neither UTF-8 nor GB18030)")
 
 
+# --- limits ---------------------------------------------------------------------------------------------
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def _check_size(file: str, size: int, limits: Limits, what: str = "") -> None:
+    if size > limits.max_file_bytes:
+        raise LimitReached(f"{file}: {what}{_size(size)}, over the {_size(limits.max_file_bytes)} one table may "
+                           f"have ({limits.hint('max_file_mb')})")
+
+
+def _check_member(file: str, size: int, packed: int, limits: Limits) -> None:
+    """An archive member, by the sizes its directory declares (zipfile never inflates past the declared size)."""
+    _check_size(file, size, limits, "inflates to ")
+    if size > RATIO_FLOOR and size > limits.max_ratio * max(packed, 1):
+        raise LimitReached(f"{file}: compressed {size / max(packed, 1):.0f}:1 ({_size(packed)} inflating to "
+                           f"{_size(size)}), over the {limits.max_ratio:g}:1 a real table reaches "
+                           f"({limits.hint('max_ratio')})")
+
+
+def _too_many_rows(file: str, limits: Limits) -> LimitReached:
+    return LimitReached(f"{file}: more than {limits.max_rows:,} rows ({limits.hint('max_rows')})")
+
+
+def _long_cell(file: str, row: int, limits: Limits) -> LimitReached:
+    return LimitReached(f"{file}, row {row}: a cell longer than {limits.max_cell_chars:,} characters "
+                        f"({limits.hint('max_cell_chars')})")
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
 class _CsvFolder(Mapping[str, RawTable]):
     """A folder's tables, each read from its file when asked for (see :func:`read_raw`)."""
 
-    def __init__(self, folder: Path) -> None:
-        files = {p.name: p for p in folder.glob("*.csv")}
-        self._files = {name: files[f"{name}.csv"] for name in _TABLE_NAMES if f"{name}.csv" in files}
+    def __init__(self, folder: Path, limits: Limits) -> None:
+        self._files = _by_table({p.name: p for p in folder.glob("*.csv")}, str(folder))
+        self._limits = limits
 
     def __getitem__(self, table: str) -> RawTable:
         path = self._files[table]
-        return _csv_table(table, path.name, decode(path.read_bytes(), path.name))
+        _check_size(path.name, path.stat().st_size, self._limits)
+        return _csv_table(table, path.name, decode(path.read_bytes(), path.name), self._limits)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._files)
@@ -114,35 +174,43 @@ class _CsvFolder(Mapping[str, RawTable]):
         return len(self._files)
 
 
-def _read_csv_files(files: dict[str, bytes]) -> RawDataset:
-    raw: RawDataset = {}
-    for name in _TABLE_NAMES:
-        data = files.get(f"{name}.csv")
-        if data is not None:
-            raw[name] = _csv_table(name, f"{name}.csv", decode(data, f"{name}.csv"))
-    return raw
+def _by_table(files: dict[str, _T], where: str) -> dict[str, _T]:
+    """Table → its file, by file name (any folder inside an archive; any letter case). A table named twice is
+    an error naming both files: the second would silently replace the first."""
+    found: dict[str, tuple[str, _T]] = {}
+    for name, value in files.items():
+        table = Path(name).name.lower().removesuffix(".csv")
+        if table not in _MODELS or Path(name).name.startswith("._"):  # ._x.csv: macOS resource forks in zips
+            continue
+        if table in found:
+            raise UnreadableDataset(f"{where}: two files for table {table}: {found[table][0]} and {name}")
+        found[table] = (name, value)
+    return {table: found[table][1] for table in _TABLE_NAMES if table in found}
 
 
 @paused_gc()  # (not around openpyxl: only the cells read here are known to be acyclic)
-def _csv_table(table: str, file: str, content: str) -> RawTable:
+def _csv_table(table: str, file: str, content: str, limits: Limits) -> RawTable:
     rows = csv.reader(io.StringIO(content, newline=""))
-    headers = next(rows, None)
-    if headers is None:
-        return RawTable(table, file, [])
-    # CSV cells are text: a row is blank when every cell strips to nothing.
-    body = [(number, cells) for number, cells in enumerate(rows, start=2)
-            if (cells and cells[0].strip()) or any(map(str.strip, cells))]
+    previous = csv.field_size_limit(limits.max_cell_chars)  # the csv module checks each cell's length for us
+    try:
+        headers = next(rows, None)
+        if headers is None:
+            return RawTable(table, file, [])
+        # CSV cells are text: a row is blank when every cell strips to nothing.
+        body = [(number, cells) for number, cells in enumerate(itertools.islice(rows, limits.max_rows - 1), start=2)
+                if (cells and cells[0].strip()) or any(map(str.strip, cells))]
+        if next(rows, None) is not None:
+            raise _too_many_rows(file, limits)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _long_cell(file, rows.line_num, limits) from None
+        raise UnreadableDataset(f"{file}, row {rows.line_num}: not CSV ({exc})") from None
+    finally:
+        csv.field_size_limit(previous)
     return RawTable(table, file, _headers(headers), body)
 
 
-def _table(table: str, file: str, rows: list[list[Any]]) -> RawTable:
-    if not rows:
-        return RawTable(table, file, [])
-    body = [(number, cells) for number, cells in enumerate(rows[1:], start=2) if not _blank_row(cells)]
-    return RawTable(table, file, _headers(rows[0]), body)
-
-
-def _headers(cells: list[Any]) -> list[str]:
+def _headers(cells: Iterable[Any]) -> list[str]:
     return ["" if h is None else str(h).strip().lstrip("\ufeff") for h in cells]
 
 
@@ -150,60 +218,163 @@ def _blank_row(cells: Iterable[Any]) -> bool:
     return all(c is None or str(c).strip() == "" for c in cells)
 
 
-def _read_zip(data: bytes) -> RawDataset:
+# --- zip ------------------------------------------------------------------------------------------------
+def _open_zip(source: Path | IO[bytes], name: str, what: str = "a valid zip file") -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise UnreadableDataset(f"not a valid zip file: {exc}") from None
-    files = {Path(n).name: archive.read(n) for n in archive.namelist() if n.lower().endswith(".csv")}
-    return _read_csv_files(files)
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise UnreadableDataset(f"{name}: not {what} ({exc})") from None
 
 
-def _read_xlsx(source: Any, display: str | None = None) -> RawDataset:
+def _read_zip(source: Path | IO[bytes], name: str, limits: Limits) -> RawDataset:
+    with _open_zip(source, name) as archive:
+        members = {i.filename: i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")}
+        raw: RawDataset = {}
+        for table, info in _by_table(members, name).items():
+            file = f"{name}:{info.filename}"
+            _check_member(file, info.file_size, info.compress_size, limits)
+            raw[table] = _csv_table(table, Path(info.filename).name, decode(_inflate(archive, info, file, limits),
+                                                                            file), limits)
+        return raw
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits) -> bytes:
+    """A member's bytes, read a chunk at a time and never past the size limit (whatever its header says)."""
+    chunks, total = [], 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                total += len(chunk)
+                _check_size(file, total, limits, "inflates to more than ")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+        raise UnreadableDataset(f"{file}: a broken zip member ({exc})") from None
+    return b"".join(chunks)
+
+
+# --- xlsx -----------------------------------------------------------------------------------------------
+def _read_xlsx(source: Path | IO[bytes], name: str, limits: Limits) -> RawDataset:
     from openpyxl import load_workbook  # imported late: only xlsx users pay for it
 
-    name = display or Path(source).name
+    # A workbook is a zip: every part (worksheets, shared strings) is checked before openpyxl inflates any.
+    with _open_zip(source, name, "a readable .xlsx workbook") as archive:
+        for info in archive.infolist():
+            _check_member(f"{name}:{info.filename}", info.file_size, info.compress_size, limits)
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                _count_rows(archive, info, f"{name}:{info.filename}", limits)
+    if not isinstance(source, Path):
+        source.seek(0)
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a broken file
         raise UnreadableDataset(f"{name}: not a readable .xlsx workbook ({exc})") from None
-    raw: RawDataset = {}
-    for table in _TABLE_NAMES:
-        if table in book.sheetnames:
-            rows = [list(r) for r in book[table].iter_rows(values_only=True)]
-            raw[table] = _table(table, f"{name}:{table}", rows)
-    book.close()
-    return raw
+    try:
+        return {table: _sheet(book[table], table, f"{name}:{table}", limits)
+                for table in _TABLE_NAMES if table in book.sheetnames}
+    except UnreadableDataset:
+        raise
+    except Exception as exc:  # a sheet's XML broken past the part openpyxl checked when opening
+        raise UnreadableDataset(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    finally:
+        book.close()
 
 
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits) -> None:
+    """Count a worksheet's rows in its raw XML before openpyxl parses it (≈ 100× faster than parsing, and
+    openpyxl scans a sheet without a <dimension> whole just to open the workbook)."""
+    rows, tail = 0, b""
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                data = tail + chunk
+                # Up to the last '<': a tag cut by the chunk's end is counted with the next chunk.
+                cut = max(data.rfind(b"<"), 0)
+                rows += len(_ROW_TAG.findall(data, 0, cut))
+                tail = data[cut:]
+                if rows > limits.max_rows:
+                    raise _too_many_rows(file, limits)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+        raise UnreadableDataset(f"{file}: a broken zip member ({exc})") from None
+    if rows + len(_ROW_TAG.findall(tail + b" ")) > limits.max_rows:
+        raise _too_many_rows(file, limits)
+
+
+def _sheet(sheet: Any, table: str, file: str, limits: Limits) -> RawTable:
+    # The sheet's declared dimensions are not trusted: "A1:XFD1048576" would pad every row to 16,384 cells.
+    sheet.reset_dimensions()
+    rows: list[list[Any]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > limits.max_rows:
+            raise _too_many_rows(file, limits)
+        if len(values) > limits.max_columns:
+            raise LimitReached(f"{file}, row {number}: more than {limits.max_columns} cells in a row "
+                               f"({limits.hint('max_columns')})")
+        if any(isinstance(v, str) and len(v) > limits.max_cell_chars for v in values):
+            raise _long_cell(file, number, limits)
+        rows.append(list(values))
+    if not rows:
+        return RawTable(table, file, [])
+    body = [(number, cells) for number, cells in enumerate(rows[1:], start=2) if not _blank_row(cells)]
+    return RawTable(table, file, _headers(rows[0]), body)
+
+
+# --- JSON -----------------------------------------------------------------------------------------------
 def _loads(data: bytes, name: str) -> Any:
     try:
         return json.loads(decode(data, name))
     except json.JSONDecodeError as exc:
         raise UnreadableDataset(f"{name}: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise UnreadableDataset(f"{name}: invalid JSON (nested too deeply)") from None
 
 
-def _read_json(path: Path) -> RawDataset:
-    return raw_from_json(_loads(path.read_bytes(), path.name), path.name)
+def _read_json(data: bytes, name: str, limits: Limits) -> RawDataset:
+    return raw_from_json(_loads(data, name), name, limits)
 
 
 @paused_gc()
-def raw_from_json(doc: Any, name: str) -> RawDataset:
+def raw_from_json(doc: Any, name: str, limits: Limits | None = None) -> RawDataset:
     """Tables from a JSON document (or a dataset's ``model_dump(mode="json")``, e.g. to check it again).
 
     JSON is an object of tables, each a list of records; 'row' is the record's 1-based position + 1,
-    so that row numbers line up with the same data written as CSV (header = row 1)."""
+    so that row numbers line up with the same data written as CSV (header = row 1). A cell must be a
+    JSON scalar (text, number, true/false, null): a nested list or object is no spreadsheet cell."""
     if not isinstance(doc, dict):
         raise UnreadableDataset(f"{name}: expected an object with one list per table")
+    limits = limits or Limits.resolve()
     raw: RawDataset = {}
     for table in _TABLE_NAMES:
         records = doc.get(table)
         if records is None:
             continue
+        file = f"{name}:{table}"
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise UnreadableDataset(f"{name}: '{table}' must be a list of objects")
+        if len(records) + 1 > limits.max_rows:
+            raise _too_many_rows(file, limits)
         # An empty table still has its columns (writers emit "table": [] for it).
         headers = list(dict.fromkeys(k for r in records for k in r)) or list(_MODELS[table].model_fields)
         rows = [(i, [r.get(h) for h in headers]) for i, r in enumerate(records, start=2)]
-        raw[table] = RawTable(table, f"{name}:{table}", headers, rows)
+        for number, cells in rows:
+            _check_json_cells(file, number, cells, limits)
+        raw[table] = RawTable(table, file, headers, rows)
     return raw
+
+
+def _check_json_cells(file: str, number: int, cells: list[Any], limits: Limits) -> None:
+    for cell in cells:
+        # A list field (an institution's counties) may be a JSON array of values; nothing deeper is a cell.
+        for value in cell if isinstance(cell, list) else (cell,):
+            if isinstance(value, str):
+                if len(value) > limits.max_cell_chars:
+                    raise _long_cell(file, number, limits)
+            elif isinstance(value, list | dict):
+                raise UnreadableDataset(f"{file}, row {number}: a cell holds a JSON {_JSON_KIND[type(value)]}, "
+                                        "not a value (text, number, true/false, null, or a list of them)")
+
+
+_JSON_KIND = {list: "list of lists", dict: "object"}

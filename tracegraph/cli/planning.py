@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from tracegraph.cli._app import app, err, out
+from tracegraph.cli._app import app, err, out, say_error
 from tracegraph.cli._common import (
     AsOf,
     ColumnsOpt,
@@ -99,7 +99,7 @@ def plan_cmd(dataset: OptDatasetArg = None,
             renewals=not no_renewals, renewal_cost=renewal_cost, certificate_years=certificate_years)
         plan = _solve(problem, method, time_limit, lg)
     except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
+        say_error(exc)
         raise typer.Exit(2) from None
     if out_file is not None:
         _write_request(plan, out_file, lg, header)

@@ -1,0 +1,191 @@
+"""Fuzzing every reader (issue 13): random bytes, random cells, truncated and corrupted files.
+
+Whatever arrives, the outcome is a clean one: a valid dataset, a report of problems (file, row, column,
+value, reason), or an :class:`UnreadableDataset` whose message names the file — never any other exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracegraph._raw import UnreadableDataset
+from tracegraph.io import check_dataset, check_upload, read_dataset, write_dataset
+from tracegraph.models import TABLES
+from tracegraph.validation import Report
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "standards" / "zaozhuang"
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                       HealthCheck.function_scoped_fixture])
+
+
+@cache
+def valid_files() -> dict[str, bytes]:
+    """The Zaozhuang sample as a zip, a workbook and a JSON document."""
+    dataset = read_dataset(SAMPLE)
+    out = {}
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("ds.xlsx", "ds.json"):
+            out[name] = write_dataset(dataset, Path(tmp) / name, include_optional=True).read_bytes()
+        folder = write_dataset(dataset, Path(tmp) / "ds", include_optional=True)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.glob("*.csv")):
+                archive.writestr(path.name, path.read_bytes())
+        out["ds.zip"] = buffer.getvalue()
+    return out
+
+
+def outcome(read) -> str:
+    """'valid', 'invalid' or 'unreadable'; anything else raised fails the test with its traceback."""
+    try:
+        dataset, report = read()
+    except UnreadableDataset as exc:
+        assert str(exc).strip() and "\n" not in str(exc).strip()
+        return "unreadable"
+    assert isinstance(report, Report)
+    for problem in report.errors + report.warnings:
+        assert problem.file and problem.message
+    assert (dataset is None) == bool(report.errors)
+    return "valid" if dataset is not None else "invalid"
+
+
+# --- random bytes ---------------------------------------------------------------------------------------
+@FUZZ
+@given(data=st.binary(max_size=4096), suffix=st.sampled_from([".zip", ".xlsx", ".json"]))
+def test_random_bytes_as_an_upload(data, suffix):
+    outcome(lambda: check_upload(f"upload{suffix}", data))
+
+
+@FUZZ
+@given(data=st.binary(max_size=4096), table=st.sampled_from([t.table for t in TABLES]))
+def test_random_bytes_as_one_csv_of_a_folder(tmp_path_factory, data, table):
+    folder = tmp_path_factory.mktemp("ds")
+    for path in SAMPLE.glob("*.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / f"{table}.csv").write_bytes(data)
+    outcome(lambda: check_dataset(folder))
+
+
+@FUZZ
+@given(data=st.binary(max_size=2048))
+def test_random_bytes_as_a_zip_member(data):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("regions.csv", data)
+    outcome(lambda: check_upload("m.zip", buffer.getvalue()))
+
+
+# --- truncated and corrupted files ------------------------------------------------------------------------
+@FUZZ
+@given(name=st.sampled_from(["ds.zip", "ds.xlsx", "ds.json"]), cut=st.floats(0, 1, exclude_max=True))
+def test_a_truncated_file(name, cut):
+    data = valid_files()[name]
+    assert outcome(lambda: check_upload(name, data[: int(len(data) * cut)])) != "valid" or cut > 0.99
+
+
+@FUZZ
+@given(name=st.sampled_from(["ds.zip", "ds.xlsx", "ds.json"]),
+       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=8))
+def test_a_corrupted_file(name, flips):
+    data = bytearray(valid_files()[name])
+    for where, mask in flips:
+        data[int(len(data) * where)] ^= mask
+    outcome(lambda: check_upload(name, bytes(data)))
+
+
+# --- random cells -----------------------------------------------------------------------------------------
+CELL = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "nan", "inf", "-inf", "1e999", "-0", "0x10", "１２", "2026-02-30", "2026-13-01",
+                     "true", "是", "None", "null", "[1]", "{}", "=1+1", "\u200b", "\ufeff", "a;b;;c", "3.5",
+                     "99999999999999999999999", "370402", "IT001", "PROV"]),
+)
+
+
+@FUZZ
+@given(table=st.sampled_from([t for t in TABLES]), rows=st.lists(st.lists(CELL, max_size=12), max_size=6),
+       ragged=st.booleans())
+def test_random_cells_in_a_csv_table(tmp_path_factory, table, rows, ragged):
+    folder = tmp_path_factory.mktemp("ds")
+    for path in SAMPLE.glob("*.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    headers = list(table.model_fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(row if ragged else (row + [""] * len(headers))[: len(headers)])
+    (folder / f"{table.table}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    outcome(lambda: check_dataset(folder))
+
+
+JSON_CELL = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                     max_size=3), max_leaves=6)
+
+
+@FUZZ
+@given(table=st.sampled_from([t for t in TABLES]),
+       records=st.lists(st.dictionaries(st.sampled_from(["id", "code", "name", "region", "count", "level",
+                                                         "parent", "valid_until", "serves", "x"]), JSON_CELL,
+                                        max_size=6), max_size=5))
+def test_random_cells_in_a_json_table(table, records):
+    doc = json.loads(valid_files()["ds.json"])
+    doc[table.table] = records
+    outcome(lambda: check_upload("ds.json", json.dumps(doc, allow_nan=True).encode()))
+
+
+@FUZZ
+@given(doc=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                            st.sampled_from([t.table for t in TABLES] + ["x"]), inner, max_size=4), max_leaves=10))
+def test_random_json_documents(doc):
+    outcome(lambda: check_upload("d.json", json.dumps(doc).encode()))
+
+
+@settings(FUZZ, max_examples=15)  # each example writes and reads a whole workbook
+@given(table=st.sampled_from([t.table for t in TABLES]), rows=st.lists(st.lists(CELL, max_size=8), max_size=5))
+def test_random_cells_in_a_worksheet(table, rows):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(valid_files()["ds.xlsx"]))
+    sheet = book[table]
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    outcome(lambda: check_upload("ds.xlsx", buffer.getvalue()))
+
+
+def _xlsx_value(text: str) -> object:
+    """Numbers as numbers and text as text, as a spreadsheet would store what a person typed (less the control
+    characters a worksheet cannot hold: openpyxl refuses to write them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    try:
+        return float(text) if text.strip() and text.strip() not in ("nan", "inf", "-inf") else text
+    except ValueError:
+        return text
+
+
+def test_deeply_nested_json_is_one_clear_error():
+    with pytest.raises(UnreadableDataset, match=r"^d.json: invalid JSON \(nested too deeply\)"):
+        check_upload("d.json", b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_the_valid_files_read_as_valid():
+    for name, data in valid_files().items():
+        assert outcome(lambda data=data, name=name: check_upload(name, data)) == "valid"

@@ -1,0 +1,5 @@
+"""``python -m tracegraph.cli``: the ``tracegraph`` command, for a venv whose scripts are not on PATH."""
+
+from tracegraph.cli import app
+
+app(prog_name="tracegraph")
