@@ -189,3 +189,37 @@ def test_deeply_nested_json_is_one_clear_error():
 def test_the_valid_files_read_as_valid():
     for name, data in valid_files().items():
         assert outcome(lambda data=data, name=name: check_upload(name, data)) == "valid"
+
+
+# --- the files read apart from a dataset: a column map, a targets file ------------------------------------
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=1024), st.lists(st.lists(CELL, max_size=4), max_size=5).map(
+    lambda rows: "\n".join(",".join(r) for r in [["file", "column", "header"], *rows]).encode())))
+def test_random_column_maps(tmp_path_factory, data):
+    from tracegraph.io import read_columns
+
+    path = tmp_path_factory.mktemp("map") / "columns.csv"
+    path.write_bytes(data)
+    try:
+        mapping = read_columns(path)
+    except UnreadableDataset as exc:
+        assert "\n" not in str(exc).strip()
+        return
+    assert all(isinstance(h, str) and isinstance(f, str) for m in mapping.values() for h, f in m.items())
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=1024), st.lists(st.lists(CELL, max_size=10), max_size=5).map(
+    lambda rows: "\n".join(",".join(r) for r in [["id", "region", "metric", "threshold"], *rows]).encode())))
+def test_random_targets_files(tmp_path_factory, data):
+    from tracegraph.io import read_targets
+
+    path = tmp_path_factory.mktemp("targets") / "targets.csv"
+    path.write_bytes(data)
+    try:
+        rows, report = read_targets(path)
+    except UnreadableDataset as exc:
+        assert "\n" not in str(exc).strip()
+        return
+    assert all(p.file == "targets.csv" and p.message for p in report.errors + report.warnings)
+    assert all(r.metric for r in rows)

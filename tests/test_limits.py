@@ -333,3 +333,28 @@ def _env() -> dict[str, str]:
     import os
 
     return {**os.environ, "COLUMNS": "80", "TRACEGRAPH_SETTINGS": "/nonexistent"}  # the defaults, whatever is here
+
+
+# --- the app's upload: the same one message, nothing loaded -------------------------------------------
+@pytest.mark.parametrize("files", [
+    [("bomb.zip", "bomb")], [("twice.zip", "twice")], [("ok.zip", "sample"), ("bomb.zip", "bomb")],
+])
+def test_the_app_refuses_a_hostile_upload_with_its_message(files):
+    from streamlit.testing.v1 import AppTest
+
+    contents = {"bomb": lambda: bomb_zip(300 * 1024 * 1024), "sample": sample_zip,
+                "twice": lambda: sample_zip({"b/standards.csv": (SAMPLE / "standards.csv").read_bytes()}, prefix="a/")}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.radio(key="lang").set_value("English")
+    at.sidebar.radio(key="page").set_value("data")
+    at.run()
+    at.file_uploader(key="data_upload").set_value([(n, contents[kind](), "application/zip") for n, kind in files])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.error) == 1
+    expected = ("twice.zip: two files for table standards: a/standards.csv and b/standards.csv"
+                if files[0][1] == "twice" else
+                "bomb.zip:demand.csv: inflates to 300.0 MiB, over the 256.0 MiB one table may have")
+    assert expected in at.error[0].value
+    assert not [b for b in at.button if b.key == "data_use"] and "uploaded" not in at.session_state

@@ -254,8 +254,6 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits:
 
 # --- xlsx -----------------------------------------------------------------------------------------------
 def _read_xlsx(source: Path | IO[bytes], name: str, limits: Limits) -> RawDataset:
-    from openpyxl import load_workbook  # imported late: only xlsx users pay for it
-
     # A workbook is a zip: every part (worksheets, shared strings) is checked before openpyxl inflates any.
     with _open_zip(source, name, "a readable .xlsx workbook") as archive:
         for info in archive.infolist():
@@ -265,6 +263,8 @@ def _read_xlsx(source: Path | IO[bytes], name: str, limits: Limits) -> RawDatase
                 _count_rows(archive, info, f"{name}:{info.filename}", limits)
     if not isinstance(source, Path):
         source.seek(0)
+    from openpyxl import load_workbook  # imported late: only xlsx users pay for it (and only for a sound file)
+
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a broken file
