@@ -45,6 +45,30 @@ _STATE = "tracegraph-server.json"  # ports/auth of the last start(), so status()
 _LAUNCHER = "org.neo4j.server.startup.Neo4jCommand"
 _ADMIN = "org.neo4j.cli.AdminTool"  # what neo4j-admin runs; called directly so no child JVM re-execs
 
+# The Browser's Content-Security-Policy (Neo4j sends it with every static file). Neo4j's default allows
+# cdn.segment.com and canny.io scripts, guides.neo4j.com images, Google Fonts and connections to any http(s)/ws
+# host; this one allows only this server (and Bolt's WebSocket on a loopback port), so Chromium refuses
+# the Browser's hard-wired product-analytics script, feedback widget and web-font stylesheet before any
+# request leaves the machine. (Browser 5.24 on a Community server loads those scripts whatever the settings
+# say: it treats every Community server as allowing outgoing connections.)
+BROWSER_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:* http://127.0.0.1:* "
+    "http://localhost:*; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+# "Nothing calls out" (each key checked by starting the server: strict validation refuses unknown keys).
+# browser.allow_outgoing_connections is no Community 5.26 setting (the server refuses to start with it), and
+# Browser 5.24 ignores it on Community anyway: hence the content policy.
+_NO_CALLING_OUT = (
+    "dbms.usage_report.enabled=false",  # the server's own anonymous usage report (UDC ping)
+    "client.allow_telemetry=false",  # Browser/Bloom product analytics + crash reports; no consent banner
+    "browser.remote_content_hostname_whitelist=127.0.0.1",  # :play and guides fetch from nowhere else
+    f"dbms.security.http_static_content_security_policy_header={BROWSER_CSP}",
+    # LOAD CSV FROM 'http(s)://…' (a Browser user could type one) would make the server fetch a URL:
+    # every address is blocked. Internal (no public key exists in 5.26), accepted under strict validation.
+    "internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0",
+)
+
 
 @dataclass(frozen=True)
 class ServerInfo:
@@ -149,6 +173,8 @@ def install(
             pass
         if _server_pid(home):  # swapping jars under a running JVM would crash it
             raise RuntimeError(f"Neo4j is running from {home}; stop it before installing {version}")
+        if lib.is_symlink():  # another home's jars (share_lib): replacing them here would pull them from under it
+            raise RuntimeError(f"{lib} is shared from {lib.resolve()}: install {version} there instead")
         mvn = shutil.which("mvn") or shutil.which("mvn", path="/usr/share/maven/bin")
         if not mvn:
             raise RuntimeError("Maven ('mvn') not found on PATH; install maven")
@@ -183,6 +209,22 @@ def install(
         size = sum(f.stat().st_size for f in lib.glob("*.jar")) / 2**20
         say(f"Installed {len(list(lib.glob('*.jar')))} jars ({size:.0f} MiB) in {time.monotonic() - t0:.0f} s")
         return lib
+
+
+def share_lib(home: Path | None, source: Path, progress: Callable[[str], None] | None = None) -> Path:
+    """Let ``home`` run the jars installed in ``source`` (installed there first if needed) through a symlink
+    ``<home>/lib``: a second server with its own data and ports, without a second download or copy."""
+    home, source = _home(home), _home(source)
+    target = install(source, progress=progress)
+    lib = home / "lib"
+    if lib.is_symlink() and lib.resolve() == target.resolve():
+        return lib
+    if lib.exists() or lib.is_symlink():
+        raise RuntimeError(f"{lib} exists already (jars of its own or shared from elsewhere); remove it to share "
+                           f"{target}")
+    home.mkdir(parents=True, exist_ok=True)
+    lib.symlink_to(target, target_is_directory=True)
+    return lib
 
 
 # --------------------------------------------------------------------------- process helpers
@@ -307,7 +349,7 @@ def _write_conf(home: Path, bolt_port: int, http_port: int, auth: bool) -> None:
         "server.http.enabled=true",
         "server.https.enabled=false",
         f"dbms.security.auth_enabled={'true' if auth else 'false'}",
-        "dbms.usage_report.enabled=false",
+        *_NO_CALLING_OUT,
         "server.memory.heap.initial_size=512m",
         "server.memory.heap.max_size=1g",
         "server.memory.pagecache.size=256m",
@@ -497,6 +539,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tracegraph._neo4j_server", description=__doc__.split("\n")[0])
     ap.add_argument("command", choices=["install", "start", "stop", "status"])
     ap.add_argument("--home", type=Path, help=f"default ${HOME_ENV} or {REPO_HOME}")
+    ap.add_argument(
+        "--share-lib",
+        type=Path,
+        metavar="HOME",
+        help="start: run the jars installed in HOME (symlinked into --home's lib/), e.g. a second server",
+    )
     ap.add_argument("--version", default=DEFAULT_VERSION, help="Neo4j version for install")
     ap.add_argument("--bolt-port", type=int, default=7687)
     ap.add_argument("--http-port", type=int, default=7474)
@@ -516,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "install":
             print(install(args.home, args.version, progress=print))
         elif args.command == "start":
+            if args.share_lib:
+                share_lib(args.home, args.share_lib, progress=lambda m: print(m, file=sys.stderr))
             password = os.environ.get(PASSWORD_ENV) or None
             if args.set_password and args.auth is not False:
                 password = getpass.getpass("Initial password for user neo4j (min 8 chars): ")

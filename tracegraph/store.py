@@ -17,14 +17,16 @@ import datetime as dt
 import hashlib
 import math
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, Query, unit_of_work
+from neo4j.exceptions import Neo4jError
 
 from tracegraph import _cypher
 from tracegraph._settings import section
@@ -148,6 +150,11 @@ class Settings:
     user: str = "neo4j"
     password: str | None = None
     database: str | None = None
+    query_timeout: float = 30.0  # seconds the server lets one query of the read-only runner run
+    max_rows: int = 1000  # rows the read-only runner fetches for display; the rest are never pulled
+    # Where the password came from ('--password', the variable, the settings file's path): for messages that
+    # must say which password was refused without showing it.
+    password_from: str | None = None
 
     @classmethod
     def resolve(cls, uri: str | None = None, user: str | None = None, password: str | None = None,
@@ -160,10 +167,69 @@ class Settings:
             return option or env.get(f"TRACEGRAPH_NEO4J_{name.upper()}") or file.get(name) or default
 
         return cls(uri=pick(uri, "uri", cls.uri) or cls.uri, user=pick(user, "user", cls.user) or cls.user,
-                   password=pick(password, "password", None), database=pick(database, "database", None))
+                   password=pick(password, "password", None), database=pick(database, "database", None),
+                   password_from=_password_source(password, file, settings_file),
+                   **_query_limits(env, file))
 
     def __repr__(self) -> str:
         return f"Settings(uri={self.uri!r}, user={self.user!r}, password={'***' if self.password else None})"
+
+
+def _password_source(option: str | None, file: dict[str, Any], settings_file: Path | None) -> str | None:
+    """Where :meth:`Settings.resolve` takes the password from, in its order (option, variable, file)."""
+    from tracegraph._settings import settings_path
+
+    if option:
+        return "--password"
+    if os.environ.get("TRACEGRAPH_NEO4J_PASSWORD"):
+        return "TRACEGRAPH_NEO4J_PASSWORD"
+    return str(settings_path(settings_file)) if file.get("password") else None
+
+
+class AuthRefused(Exception):
+    """The server answered but refused the login: a wrong password, none given to a server with auth on, or
+    too many wrong ones in a row (Neo4j then locks the user for a few seconds). The message names the server,
+    the user and where the password came from, never the password itself."""
+
+    def __init__(self, settings: Settings, reason: str):
+        self.uri, self.user, self.reason = settings.uri, settings.user, reason
+        self.source = settings.password_from or "the Settings given"
+        where = "set TRACEGRAPH_NEO4J_PASSWORD, or password under [neo4j] in the settings file"
+        super().__init__({
+            "missing": f"Neo4j at {self.uri} requires a login and no password is set for user {self.user!r}: {where}",
+            "refused": f"Neo4j at {self.uri} refused user {self.user!r} with the password from {self.source}: "
+                       "check that password (and --user / TRACEGRAPH_NEO4J_USER)",
+            "locked": f"Neo4j at {self.uri} refused user {self.user!r}: too many wrong passwords in a row lock it "
+                      f"for a few seconds; check the password from {self.source}",
+        }[reason])
+
+
+# The server's codes for a refused login (AuthenticationRateLimit: after repeated wrong passwords).
+_AUTH_CODES = {"Neo.ClientError.Security.Unauthorized": "refused",
+               "Neo.ClientError.Security.AuthenticationRateLimit": "locked"}
+
+
+def _query_limits(env: Mapping[str, str], file: dict[str, Any]) -> dict[str, Any]:
+    """``query_timeout`` and ``max_rows`` from a variable (text), else the settings file (a number; a 0 there is
+    an error, not a fall-through to the default), else the defaults."""
+    def value(name: str, default: float) -> Any:
+        return env.get(f"TRACEGRAPH_NEO4J_{name.upper()}") or file.get(name, default)
+
+    return {"query_timeout": _positive(value("query_timeout", Settings.query_timeout), "query_timeout", float),
+            "max_rows": _positive(value("max_rows", Settings.max_rows), "max_rows", int)}
+
+
+def _positive(value: Any, name: str, kind: type[int] | type[float]) -> Any:
+    """A limit as ``kind``; anything else (0, negative, not a number, a fraction of a row) is a clear error,
+    not a silent default: a limit the user believes is set must be the one in force."""
+    try:
+        number = kind(float(value)) if not isinstance(value, bool) else None
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or not math.isfinite(number) or number <= 0 or number != float(value):
+        raise ValueError(f"{name} must be a positive {'whole ' if kind is int else ''}number, not {value!r} "
+                         f"(TRACEGRAPH_NEO4J_{name.upper()}, or {name} under [neo4j] in the settings file)")
+    return number
 
 
 @dataclass
@@ -199,8 +265,15 @@ class Neo4jStore:
         self.close()
 
     def verify(self) -> None:
-        """Raise a clear error when the server cannot be reached."""
-        self.driver.verify_connectivity()
+        """Raise the driver's error when the server cannot be reached, :class:`AuthRefused` when it refuses
+        the login."""
+        try:
+            self.driver.verify_connectivity()
+        except Neo4jError as exc:
+            reason = _AUTH_CODES.get(exc.code or "")
+            if reason is None:
+                raise
+            raise AuthRefused(self.settings, "missing" if not self.settings.password else reason) from None
 
     # --- low level -----------------------------------------------------------------
     def _session(self, read: bool = False) -> Any:
@@ -427,6 +500,31 @@ class WriteRefused(Exception):
     """A query given to the read-only runner would write, change the schema, or read files."""
 
 
+class QueryTimedOut(Exception):
+    """The server stopped a query of the read-only runner at its time limit (``query_timeout``)."""
+
+    def __init__(self, limit: float, elapsed: float):
+        self.limit, self.elapsed = limit, elapsed
+        super().__init__(
+            f"query stopped after {elapsed:.1f} s: it reached the time limit of {limit:g} s (the server ended it "
+            "and is free again); to allow longer, use --timeout SECONDS, TRACEGRAPH_NEO4J_QUERY_TIMEOUT, or "
+            "query_timeout under [neo4j] in the settings file")
+
+
+class ReadOnlyResult(NamedTuple):
+    """What the read-only runner returns: at most ``max_rows`` rows, and whether the query had more."""
+
+    keys: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool
+
+
+# How the server ends a transaction at its time limit: the one the client gave (Query/unit_of_work timeout),
+# or the server's own db.transaction.timeout when that is lower.
+_TIMED_OUT = ("Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+              "Neo.ClientError.Transaction.TransactionTimedOut")
+
+
 # Plan operators that are never allowed in a planner's read-only query, whatever the query type says.
 _FORBIDDEN_OPERATORS = ("LoadCSV", "TransactionForeach", "TransactionApply")
 _PROCEDURE_MODES = "SHOW PROCEDURES YIELD name, mode RETURN name, mode"
@@ -441,17 +539,39 @@ def _operators(plan: Any) -> list[tuple[str, dict]]:
     return out
 
 
-def run_read_only(store: Neo4jStore, query: str, params: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Run a planner's query so that it cannot change the database.
+def run_read_only(store: Neo4jStore, query: str, params: dict[str, Any], *, timeout: float | None = None,
+                  max_rows: int | None = None) -> ReadOnlyResult:
+    """Run a planner's query so that it cannot change the database, nor hold the server.
 
     Three locks, because an access-mode hint alone is not proof: the query is EXPLAINed first
     and refused unless the planner calls it read-only ('r') with no LOAD CSV, no
     CALL {…} IN TRANSACTIONS and no procedure that is not READ mode; then it runs inside a
     READ transaction, where the server itself rejects any write.
+
+    Limits (``timeout`` and ``max_rows``, else the store's settings): every transaction of the run carries
+    a server-side timeout, so that the server itself ends a runaway query (QueryTimedOut) and is free
+    again; at most ``max_rows`` rows are fetched, the rest are never pulled from the server.
     """
+    limit = timeout or store.settings.query_timeout
+    started = time.monotonic()
+
+    def left() -> float:  # the whole run, EXPLAIN included, stays within one limit
+        return max(limit - (time.monotonic() - started), 0.001)
+
+    try:
+        _refuse_writes(store, query, params, left)
+        return _fetch(store, query, params, left(), max_rows or store.settings.max_rows)
+    except Neo4jError as exc:
+        if exc.code in _TIMED_OUT:
+            raise QueryTimedOut(limit, time.monotonic() - started) from None
+        raise
+
+
+def _refuse_writes(store: Neo4jStore, query: str, params: dict[str, Any], left: Callable[[], float]) -> None:
+    """The EXPLAIN lock of :func:`run_read_only`: WriteRefused unless the plan only reads."""
     with store._session() as session:
-        summary = session.run(_explain(query), params).consume()
-        modes = {r["name"]: r["mode"] for r in session.run(_PROCEDURE_MODES)}
+        summary = session.run(Query(_explain(query), timeout=left()), params).consume()
+        modes = {r["name"]: r["mode"] for r in session.run(Query(_PROCEDURE_MODES, timeout=left()))}
     if summary.query_type != "r":
         raise WriteRefused(f"refused: this query would {_QUERY_TYPES.get(summary.query_type, 'write')}; "
                            "tracegraph cypher runs read-only queries only")
@@ -463,9 +583,15 @@ def run_read_only(store: Neo4jStore, query: str, params: dict[str, Any]) -> tupl
             if modes.get(name, "READ") != "READ":
                 raise WriteRefused(f"refused: procedure {name} runs in {modes[name]} mode")
 
-    def work(tx: Any) -> tuple[list[str], list[dict[str, Any]]]:
+
+def _fetch(store: Neo4jStore, query: str, params: dict[str, Any], timeout: float, max_rows: int) -> ReadOnlyResult:
+    """The query in a READ transaction with a server-side timeout; one row past ``max_rows`` tells that there
+    were more, and committing then discards the rest on the server instead of pulling it."""
+    @unit_of_work(timeout=timeout)
+    def work(tx: Any) -> ReadOnlyResult:
         result = tx.run(query, params)
-        return list(result.keys()), [r.data() for r in result]
+        records = result.fetch(max_rows + 1)
+        return ReadOnlyResult(list(result.keys()), [r.data() for r in records[:max_rows]], len(records) > max_rows)
 
     with store._session(read=True) as session:
         return session.execute_read(work)

@@ -1,7 +1,8 @@
 """What the command modules share: the option types, reading a dataset (or the Neo4j server) with the
 command line's messages and exit codes, and writing JSON, CSV and reports.
 
-Exit codes: 1 an invalid dataset (or a refused query), 2 a usage error or an unreadable input, 3 no Neo4j server.
+Exit codes: 1 an invalid dataset (or a refused query), 2 a usage error, an unreadable input or a Neo4j login the
+server refuses, 3 no Neo4j server.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracegraph._raw import UnreadableDataset
-from tracegraph.cli._app import err
+from tracegraph.cli._app import err, say_error
 from tracegraph.cli._tables import new_table, print_table
 from tracegraph.i18n import Lang, t
 from tracegraph.io import read_columns
@@ -82,13 +83,13 @@ def require_dataset(dataset: Path | None) -> Path:
 
 def fail_unknown(exc: KeyError) -> NoReturn:
     """An unknown region or standard id: its message, exit 2."""
-    err.print(f"[red]{exc.args[0]}[/red]")
+    say_error(exc.args[0])
     raise typer.Exit(2) from None
 
 
 # --- reading --------------------------------------------------------------------------------------------
 def unreadable(exc: Exception) -> NoReturn:
-    err.print(f"[red]{exc}[/red]")
+    say_error(exc)
     raise typer.Exit(2) from None
 
 
@@ -145,8 +146,7 @@ def read_targets_file(path: Path, lang: Lang) -> list[Target]:
     try:
         rows, report = read_targets(path)
     except UnreadableDataset as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        unreadable(exc)
     if not report.ok:
         print_report(report, lang, err)
         raise typer.Exit(1)
@@ -154,13 +154,22 @@ def read_targets_file(path: Path, lang: Lang) -> list[Target]:
 
 
 def open_store(uri: str | None, user: str | None, password: str | None) -> Any:
-    """A connected :class:`~tracegraph.store.Neo4jStore`; no server there exits 3."""
-    from tracegraph.store import Neo4jStore, Settings
+    """A connected :class:`~tracegraph.store.Neo4jStore`; a refused login exits 2 (one line, naming where the
+    password came from, never the password), no server there exits 3."""
+    from tracegraph.store import AuthRefused, Neo4jStore, Settings
 
-    settings = Settings.resolve(uri, user, password)
+    try:
+        settings = Settings.resolve(uri, user, password)
+    except ValueError as exc:  # a malformed setting (a query limit, the settings file): its message says which
+        say_error(exc)
+        raise typer.Exit(2) from None
     store = Neo4jStore(settings)
     try:
         store.verify()
+    except AuthRefused as exc:  # the server is there: a wrong setting to fix, not a server to start
+        store.close()
+        say_error(exc)
+        raise typer.Exit(2) from None
     except Exception as exc:  # the driver raises several types for "no server there"
         store.close()
         err.print(f"[red]cannot reach Neo4j at {settings.uri}: {type(exc).__name__}: {exc}[/red]\n"
@@ -176,7 +185,7 @@ def server_dataset(uri: str | None, user: str | None, password: str | None, exit
     try:
         return store.read_dataset()
     except LookupError as exc:  # nothing loaded yet
-        err.print(f"[red]{exc}[/red]")
+        say_error(exc)
         raise typer.Exit(exit_code) from None
     finally:
         store.close()

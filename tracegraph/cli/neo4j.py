@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     from tracegraph.models import Dataset
 
 PANEL = "Neo4j"
+TimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", metavar="SECONDS", min=0.001, help="stop the query after SECONDS (default 30, or "
+    "TRACEGRAPH_NEO4J_QUERY_TIMEOUT)")]
+MaxRowsOpt = Annotated[int | None, typer.Option(
+    "--max-rows", metavar="N", min=1, help="show at most N rows (default 1000, or TRACEGRAPH_NEO4J_MAX_ROWS)")]
 
 
 @app.command("load", rich_help_panel=PANEL)
@@ -97,11 +102,11 @@ def _replaced(store: Any, path: Path, region: str, as_of: dt.date | None, lang: 
 @app.command("cypher", rich_help_panel=PANEL)
 def cypher_cmd(query: Annotated[str, typer.Argument(help="a cypher/ query name, a .cypher file, or query text")],
                param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v (k:=JSON for JSON values)")]
-               = None, fmt: FmtOpt = Fmt.table, uri: UriOpt = None, user: UserOpt = None,
-               password: PasswordOpt = None) -> None:
+               = None, fmt: FmtOpt = Fmt.table, timeout: TimeoutOpt = None, max_rows: MaxRowsOpt = None,
+               uri: UriOpt = None, user: UserOpt = None, password: PasswordOpt = None) -> None:
     """Run a planner's query read-only: any write is refused and leaves the database unchanged."""
     from tracegraph import _cypher
-    from tracegraph.store import WriteRefused, run_read_only
+    from tracegraph.store import QueryTimedOut, WriteRefused, run_read_only
 
     text = _cypher.query_text(query)
     if len(_cypher.statements(text)) > 1:
@@ -109,18 +114,38 @@ def cypher_cmd(query: Annotated[str, typer.Argument(help="a cypher/ query name, 
                   "query at a time (the schema is applied by `tracegraph load`)[/red]")
         raise typer.Exit(1)
     params = _cypher.parse_params(param or [], text)
-    store = open_store(uri, user, password)
+    store = _open_store(uri, user, password)
     try:
-        keys, rows = run_read_only(store, _cypher.code_lines(text), params)
+        result = run_read_only(store, _cypher.code_lines(text), params, timeout=timeout, max_rows=max_rows)
     except WriteRefused as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+    except QueryTimedOut as exc:  # a limit reached, like the input limits: exit 2
+        _one_line(str(exc), "red")
+        raise typer.Exit(2) from None
     except Exception as exc:  # a Cypher syntax or type error from the server: show it plainly
         err.print(f"[red]{type(exc).__name__}: {getattr(exc, 'message', None) or exc}[/red]")
         raise typer.Exit(1) from None
     finally:
         store.close()
-    _print_rows(keys, rows, fmt)
+    _print_rows(result.keys, result.rows, fmt)
+    if result.truncated:  # on stderr, so that JSON and CSV on stdout stay whole documents
+        _one_line(f"showing the first {len(result.rows)} rows; the query returned more (raise --max-rows N, "
+                  "TRACEGRAPH_NEO4J_MAX_ROWS or max_rows under [neo4j] in the settings file)", "yellow")
+
+
+def _one_line(message: str, style: str) -> None:
+    """A message on stderr as one line: not wrapped at the terminal's width, brackets shown, not read as markup."""
+    err.print(message, style=style, markup=False, soft_wrap=True)
+
+
+def _open_store(uri: str | None, user: str | None, password: str | None) -> Any:
+    """:func:`open_store`; a malformed limit in TRACEGRAPH_NEO4J_* or the settings file is one line, exit 2."""
+    try:
+        return open_store(uri, user, password)
+    except ValueError as exc:
+        _one_line(str(exc), "red")
+        raise typer.Exit(2) from None
 
 
 def _print_rows(keys: list[str], rows: list[dict], fmt: Fmt) -> None:

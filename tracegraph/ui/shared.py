@@ -19,6 +19,20 @@ from tracegraph.validation import ColumnMap, Problem, Report
 UPLOAD_TYPES = ["zip", "xlsx", "json"]
 
 
+def neo4j_banner(exc: Exception, uri: str, lang: Lang, detail: str | None = None) -> None:
+    """Why the Neo4j server could not be used, as one error box: a refused login names the user and where the
+    password came from (never the password); anything else says the server at ``uri`` did not answer."""
+    from tracegraph.store import AuthRefused
+
+    if isinstance(exc, AuthRefused):
+        key = "neo4j_auth_missing" if exc.reason == "missing" else "neo4j_auth_refused"
+        st.error(t(key, lang, uri=exc.uri, user=exc.user, source=exc.source))
+    elif isinstance(exc, ValueError):  # a malformed setting (a limit, a URI): its own message says which
+        st.error(str(exc))
+    else:
+        st.error(t("neo4j_down", lang, uri=uri, error=detail or type(exc).__name__))
+
+
 def stale_days(dataset: Dataset, as_of: dt.date) -> int | None:
     """How many days after the snapshot date ``as_of`` is, when that is more than STALE_DAYS (else None)."""
     snapshot = dataset.snapshot_date

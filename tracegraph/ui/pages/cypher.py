@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from tracegraph import _cypher
 from tracegraph.i18n import Lang, t
+from tracegraph.ui.shared import neo4j_banner
 from tracegraph.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tracegraph.store import ReadOnlyResult
 
 
 def render(ws: Workspace, lang: Lang) -> None:
@@ -27,26 +33,37 @@ def render(ws: Workspace, lang: Lang) -> None:
 
 
 def _run(text: str, pairs: list[str], lang: Lang) -> None:
-    from tracegraph.store import Neo4jStore, Settings, WriteRefused, run_read_only
+    from tracegraph.store import Neo4jStore, QueryTimedOut, Settings, WriteRefused, run_read_only
 
     try:
         params = _cypher.parse_params(pairs, text)
+        settings = Settings.resolve()  # a malformed query_timeout or max_rows is a ValueError too
     except ValueError as exc:
         st.error(str(exc))
         return
-    settings = Settings.resolve()
     try:
         with Neo4jStore(settings) as store:
             store.verify()
-            keys, rows = run_read_only(store, _cypher.code_lines(text), params)
+            result = run_read_only(store, _cypher.code_lines(text), params)
     except WriteRefused as exc:
         st.error(str(exc))
         return
-    except Exception as exc:  # the server is not there, or the query failed: a banner, never a traceback
-        st.error(t("neo4j_down", lang, uri=settings.uri, error=f"{type(exc).__name__}: {exc}"))
+    except QueryTimedOut as exc:
+        st.error(t("query_timed_out", lang, elapsed=exc.elapsed, limit=exc.limit))
         return
-    st.caption(t("rows_returned", lang, n=len(rows)))
-    st.dataframe([{k: _plain(r.get(k)) for k in keys} for r in rows], width="stretch", hide_index=True)
+    except Exception as exc:  # a refused login, no server, a failed query: a banner, never a traceback
+        neo4j_banner(exc, settings.uri, lang, f"{type(exc).__name__}: {exc}")
+        return
+    _show(result, lang)
+
+
+def _show(result: ReadOnlyResult, lang: Lang) -> None:
+    """The rows as a table; when the query had more than ``max_rows``, a warning says only the first are shown."""
+    if result.truncated:
+        st.warning(t("rows_truncated", lang, n=len(result.rows)))
+    else:
+        st.caption(t("rows_returned", lang, n=len(result.rows)))
+    st.dataframe([{k: _plain(r.get(k)) for k in result.keys} for r in result.rows], width="stretch", hide_index=True)
 
 
 def _plain(value: object) -> object:
