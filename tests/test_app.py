@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -224,7 +225,7 @@ def test_planner_snapshot_solves_within_a_budget():
     at.checkbox(key="plan_snapshot").check().run()
     assert not _has(at, "plan_budget_per_year") and not _has(at, "plan_first")  # no years, no yearly cap
     at.number_input(key="plan_budget").set_value(150.0)
-    at.button(key="plan_solve").click().run()
+    solve(at)
     assert not at.exception and not at.error
     plan = _library_plan(mode="budget", budget=150.0, targets=_planning_targets())
     assert plan.status == "optimal" and "已证明最优" in at.success[0].value
@@ -237,7 +238,7 @@ def test_planner_snapshot_solves_within_a_budget():
 def test_planner_solves_a_programme_as_the_library_does():
     """Zaozhuang 2026–2027 within 60 万元 a year and 100 万元 in all: what the page shows is the library's plan."""
     at = _programme(app("planner"), last=2027, cap=60.0, budget=100.0)
-    at.button(key="plan_solve").click().run()
+    solve(at)
     assert not at.exception and not at.error
     plan = _library_plan(mode="budget", years=range(2026, 2028), budget_per_year=60.0, budget=100.0,
                          targets=_planning_targets())
@@ -298,7 +299,7 @@ def test_planner_target_mode_within_an_impossible_cap_says_why():
     at.radio(key="plan_mode").set_value("targets").run()
     at.selectbox(key="plan_targets_zaozhuang").set_value("dataset").run()
     assert not _has(at, "plan_budget")  # target mode asks for no total budget
-    at.button(key="plan_solve").click().run()
+    solve(at)
     assert not at.exception
     plan = _library_plan(mode="targets", years=range(2026, 2028), budget_per_year=1.0)
     assert plan.status == "infeasible" and plan.unmet
@@ -315,7 +316,7 @@ def test_planner_target_mode_meets_the_targets_year_by_year():
     at = _programme(app("planner"), last=2026)
     at.radio(key="plan_mode").set_value("targets").run()
     at.selectbox(key="plan_targets_zaozhuang").set_value("zaozhuang-2015.csv").run()
-    at.button(key="plan_solve").click().run()
+    solve(at)
     assert not at.exception and not at.error
     plan = _library_plan(mode="targets", years=range(2026, 2027),
                          targets=_planning_targets("zaozhuang-2015.csv"))
@@ -331,7 +332,7 @@ def test_planner_in_english():
     at = _programme(app("planner", "English"), last=2027, cap=60.0, budget=100.0)
     assert at.checkbox(key="plan_snapshot").label.startswith("Single snapshot")
     assert at.number_input(key="plan_cert_years").value == 5 and at.number_input(key="plan_time").value == 120
-    at.button(key="plan_solve").click().run()
+    solve(at)
     assert not at.exception and not at.error
     plan = _library_plan(mode="budget", years=range(2026, 2028), budget_per_year=60.0, budget=100.0,
                          targets=_planning_targets())
@@ -364,6 +365,24 @@ def test_planner_checks_its_inputs_before_solving():
     assert any("不早于起始年度" in w.value for w in at.warning) and at.button(key="plan_solve").disabled
     at.number_input(key="plan_first").set_value(2025).run()
     assert any("2026年" in w.value for w in at.warning)  # before the as-of year
+
+
+def solve(at: AppTest, timeout: float = 180) -> AppTest:
+    """Click 求解 and wait for the outcome: the solve runs in a process of its own while the page polls it (in a
+    browser a fragment reruns every half second; here each ``run()`` is one look)."""
+    at.button(key="plan_solve").click().run()
+    deadline = time.monotonic() + timeout
+    while solving(at):
+        assert time.monotonic() < deadline, "the solve did not end within its time limit"
+        time.sleep(0.2)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def solving(at: AppTest) -> bool:
+    """A solve is under way: the page shows its progress and the cancel button."""
+    return any(b.key == "plan_cancel" for b in at.button)
 
 
 def _programme(at: AppTest, last: int, cap: float | None = None, budget: float | None = None) -> AppTest:
@@ -433,7 +452,7 @@ def test_planner_reports_an_infeasible_plan(tmp_path):
     at.button(key="data_use").click().run()
     at.sidebar.radio(key="page").set_value("planner").run()
     at.radio(key="plan_mode").set_value("targets").run()
-    at.button(key="plan_solve").click().run()
+    solve(at)
     assert not at.exception
     assert any("没有任何方案能达成" in e.value for e in at.error)
     assert any("没有任何计量标准或候选标准能检定此类器具" in m.value for m in at.markdown)

@@ -201,6 +201,19 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Cannot reach Neo4j at {uri} ({error}); showing the embedded data instead. Start the bundled server "
         "with `tracegraph neo4j start`, or set TRACEGRAPH_NEO4J_URI.",
     ),
+    "neo4j_auth_refused": (
+        "Neo4j（{uri}）拒绝了登录：用户 {user}，密码来自 {source}；已改用内置数据。请检查该密码"
+        "（TRACEGRAPH_NEO4J_PASSWORD 或设置文件 [neo4j] 中的 password）。",
+        "Neo4j at {uri} refused the login of user {user} with the password from {source}; showing the embedded "
+        "data instead. Check that password (TRACEGRAPH_NEO4J_PASSWORD, or password under [neo4j] in the settings "
+        "file).",
+    ),
+    "neo4j_auth_missing": (
+        "Neo4j（{uri}）需要登录，但没有为用户 {user} 设置密码；已改用内置数据。请设置 TRACEGRAPH_NEO4J_PASSWORD "
+        "或设置文件 [neo4j] 中的 password。",
+        "Neo4j at {uri} requires a login and no password is set for user {user}; showing the embedded data "
+        "instead. Set TRACEGRAPH_NEO4J_PASSWORD, or password under [neo4j] in the settings file.",
+    ),
     "neo4j_empty": ("Neo4j（{uri}）中尚无数据，请先运行 `tracegraph load`；已改用内置数据。",
                     "Neo4j at {uri} holds no dataset yet (run `tracegraph load`); showing the embedded data."),
     "target_beside": ("规划目标 {target}", "target {target}"),
@@ -281,6 +294,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "query_text": ("查询语句", "Query text"),
     "run_query": ("只读运行", "Run read-only"),
     "rows_returned": ("返回 {n} 行", "{n} rows"),
+    "rows_truncated": ("仅显示前 {n} 行，查询返回的结果更多（可用 TRACEGRAPH_NEO4J_MAX_ROWS 或设置文件 [neo4j] 中的 "
+                       "max_rows 调大）",
+                       "showing the first {n} rows; the query returned more (raise TRACEGRAPH_NEO4J_MAX_ROWS or "
+                       "max_rows under [neo4j] in the settings file)"),
+    "query_timed_out": ("查询运行 {elapsed:.1f} 秒后被终止：已达到时间上限 {limit:g} 秒"
+                        "（服务器已结束该查询，可继续使用）。如需更长时间，可设置 TRACEGRAPH_NEO4J_QUERY_TIMEOUT "
+                        "或设置文件 [neo4j] 中的 query_timeout。",
+                        "Query stopped after {elapsed:.1f} s: it reached the time limit of {limit:g} s (the server "
+                        "ended it and is free again). To allow longer, set TRACEGRAPH_NEO4J_QUERY_TIMEOUT or "
+                        "query_timeout under [neo4j] in the settings file."),
     # planning and the budget request
     "build": ("新建", "build"),
     "renew": ("复查", "renew"),
@@ -330,6 +353,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "coverage_with": ("覆盖率(实施后)", "coverage with"),
     "unmet_title": ("无法达成的目标", "Targets no plan can meet"),
     "solving": ("求解中", "solving"),
+    "solving_for": ("求解中：{stage}（已用 {seconds} 秒，时限 {limit} 秒）",
+                    "Solving: {stage} ({seconds} s so far, time limit {limit} s)"),
+    "solve_cancel": ("取消求解", "Cancel the solve"),
+    "solve_cancelled": ("已取消求解（用时 {seconds} 秒），没有得到方案。",
+                        "Solve cancelled after {seconds} s: no plan."),
+    "solver_lost": ("求解进程意外退出（退出码 {code}），没有得到方案。",
+                    "The solver process stopped unexpectedly (exit code {code}): no plan."),
     # the planner page: a programme over years
     "snapshot": ("单一时点（按截至日期评估，不分年度）", "Single snapshot (judged at the as-of date, no years)"),
     "snapshot_at": ("按 {date} 评估", "judged as of {date}"),

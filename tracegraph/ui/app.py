@@ -15,7 +15,7 @@ from tracegraph.i18n import Lang, t
 from tracegraph.io import read_dataset
 from tracegraph.models import Dataset
 from tracegraph.ui import pages
-from tracegraph.ui.shared import stale_banner
+from tracegraph.ui.shared import neo4j_banner, stale_banner
 from tracegraph.ui.workspace import SAMPLES, Workspace
 
 PAGES = {"overview": pages.overview, "chain": pages.chain, "gaps": pages.gaps, "planner": pages.planner,
@@ -87,8 +87,10 @@ def _from_neo4j(lang: Lang) -> tuple[str, Dataset] | None:
     """The dataset in the configured Neo4j, or None with a banner saying why (never a traceback)."""
     from tracegraph.store import Neo4jStore, Settings
 
-    settings = Settings.resolve()
+    uri = "bolt://?"
     try:
+        settings = Settings.resolve()
+        uri = settings.uri
         with Neo4jStore(settings) as store:
             store.verify()
             meta = store.meta()
@@ -98,6 +100,6 @@ def _from_neo4j(lang: Lang) -> tuple[str, Dataset] | None:
             version = int(meta.get("version", 0))
             # The version in the key: a new load is a new workspace (and the as-of resets to its snapshot date).
             return f"neo4j:{settings.uri} v{version}", _neo4j_dataset(settings.uri, version, store)
-    except Exception as exc:  # any driver or network error: the app falls back, it does not crash
-        st.error(t("neo4j_down", lang, uri=settings.uri, error=type(exc).__name__))
+    except Exception as exc:  # a refused login, a malformed setting, any driver or network error: a banner
+        neo4j_banner(exc, uri, lang)
         return None

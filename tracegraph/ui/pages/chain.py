@@ -18,7 +18,8 @@ def render(ws: Workspace, lang: Lang) -> None:
     chains = _by_standard(ws, lang) if how == "standard" else _by_item(ws, lang)
     if not chains:
         return
-    st.iframe(chain_html(chains, lang), height=680)
+    drawn = tuple(c.standard for c in chains)
+    st.iframe(ws.shared("chain_html", (drawn, lang), lambda: chain_html(chains, lang)), height=680)
     _breaks(chains, lang)
     _details(ws, chains, lang)
 

@@ -23,7 +23,9 @@ def render(ws: Workspace, lang: Lang) -> None:
     flt = st.selectbox(t("filter", lang), FILTERS, format_func=lambda f: t(f, lang), key="overview_filter")
     metric = st.selectbox(t("metric", lang), RATES, format_func=lambda m: t(m, lang), key="overview_metric")
     _regions(ws, flt, metric, lang)
-    st.plotly_chart(_treemap(ws, flt, metric, lang), key="overview_treemap")
+    # One figure for every session (st.plotly_chart copies it, never changes it).
+    st.plotly_chart(ws.shared("overview_treemap", (flt, metric, lang), lambda: _treemap(ws, flt, metric, lang)),
+                    key="overview_treemap")
 
 
 def _headline(ws: Workspace, lang: Lang) -> None:
@@ -52,6 +54,11 @@ def _targets(ws: Workspace, lang: Lang) -> None:
     if not ws.targets:
         st.info(t("no_targets", lang))
         return
+    st.dataframe(ws.shared("overview_targets", lang, lambda: _target_rows(ws, lang)), width="stretch",
+                 hide_index=True)
+
+
+def _target_rows(ws: Workspace, lang: Lang) -> list[dict]:
     rows = []
     for r in ws.targets:
         fmt = partial(figure, r.metric)
@@ -59,11 +66,16 @@ def _targets(ws: Workspace, lang: Lang) -> None:
                      t("filter", lang): t(r.filter, lang), t("level", lang): t(r.level, lang) if r.level else "",
                      t("year", lang): r.year, t("value", lang): fmt(r.value), t("threshold", lang): fmt(r.threshold),
                      t("met", lang): "—" if r.met is None else ("✓" if r.met else "✗")})
-    st.dataframe(rows, width="stretch", hide_index=True)
+    return rows
 
 
 def _regions(ws: Workspace, flt: str, metric: str, lang: Lang) -> None:
     st.subheader(t("regions_heading", lang))
+    rows = ws.shared("overview_regions", (flt, metric, lang), lambda: _region_rows(ws, flt, metric, lang))
+    st.dataframe(rows, width="stretch", hide_index=True)
+
+
+def _region_rows(ws: Workspace, flt: str, metric: str, lang: Lang) -> list[dict]:
     rows = []
     for code, rf in ws.coverage.regions.items():
         f = rf.figures[flt]
@@ -73,7 +85,7 @@ def _regions(ws: Workspace, flt: str, metric: str, lang: Lang) -> None:
                      t("weighted_coverage", lang): pct(f.weighted_coverage),
                      t("capacity_rate", lang): pct(f.capacity_rate),
                      t("threshold", lang): pct(goal) if goal is not None else ""})
-    st.dataframe(rows, width="stretch", hide_index=True)
+    return rows
 
 
 def _treemap(ws: Workspace, flt: str, metric: str, lang: Lang) -> go.Figure:

@@ -3,7 +3,8 @@
 A programme (spec/programme.md) judges every plan year at 31 December, certificates running out on the way;
 the single snapshot judges everything at the as-of date (figures.md, Planning). The page shows what the
 library returns, nothing recomputed: status as it is (optimal / feasible with its gap / infeasible with the
-reasons / no_solution), money to the 0.01 万元.
+reasons / no_solution), money to the 0.01 万元. A solve runs in a process of its own (``tracegraph.ui.solving``), the
+page showing its progress and a Cancel button meanwhile, so that no session waits for it.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import streamlit as st
 from tracegraph.i18n import Lang, figure, pct, t
 from tracegraph.io import read_targets
 from tracegraph.models import Target
-from tracegraph.planning import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Plan, PlanningProblem
+from tracegraph.planning import CERTIFICATE_YEARS, DEFAULT_RENEWAL_COST, Plan
 from tracegraph.planning.request import RequestHeader, money, project_name, request_markdown, write_request
+from tracegraph.ui import solving
 from tracegraph.ui.workspace import PLANNING_TARGETS, ROOT, Workspace
 
 TARGETS_DIR = ROOT / "data" / "standards" / "targets"
 OWN = "dataset"  # the targets choice meaning the dataset's own targets.csv
 MONEY = "%.2f"  # every amount in 万元, to the 0.01
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+POLL = 1.0  # s between two looks at a running solve (each look redraws its box in the browser)
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,15 @@ def render(ws: Workspace, lang: Lang) -> None:
     header = _header(lang)
     if problem:
         st.warning(problem)
-    if st.button(t("solve", lang), type="primary", key="plan_solve", disabled=bool(problem)):
-        st.session_state["plan"] = (ws.key, ws.as_of, settings, _solve(ws, settings, lang))
+    running = st.session_state.get("plan_job")
+    if st.button(t("solve", lang), type="primary", key="plan_solve", disabled=bool(problem) or running is not None) \
+            and running is None:
+        job = solving.start(ws.dataset, ws.as_of, settings.problem(), settings.method, settings.time_limit)
+        st.session_state["plan_job"] = (ws.key, ws.as_of, settings, job)
+        st.rerun()  # drawn again with the button off: one solve at a time per session
+    if running is not None:
+        _waiting(lang)
+        return
     found = st.session_state.get("plan")
     if found and found[:2] == (ws.key, ws.as_of):
         _result(found[3], found[2], header, lang)
@@ -176,22 +186,37 @@ def _metric(metric: str, filter_: str, level: str | None, lang: Lang) -> str:
     return " · ".join([t(metric, lang), t(filter_, lang), *([t(level, lang)] if level else [])])
 
 
-# --- solving --------------------------------------------------------------------------------------------
-def _solve(ws: Workspace, settings: Settings, lang: Lang) -> Plan | str:
-    with st.status(t("solving", lang), expanded=False) as status:
-        try:
-            problem = PlanningProblem.from_dataset(ws.dataset, ws.as_of, **settings.problem())
+# --- solving: in a process of its own, the page polling it --------------------------------------------------
+@dataclass(frozen=True)
+class Stopped:
+    """A solve that ended without a plan: cancelled, or its process lost (the message says which)."""
 
-            def progress(stage: str) -> None:
-                status.update(label=f"{t('solving', lang)}: {t('stage_' + stage, lang)}")
+    message: str
 
-            plan = problem.solve(settings.method, time_limit=settings.time_limit, progress=progress)  # type: ignore[arg-type]
-        except ValueError as exc:
-            status.update(label=str(exc), state="error")
-            return str(exc)
-        status.update(label=t(plan.status, lang), state="complete" if plan.status in ("optimal", "feasible")
-                      else "error")
-    return plan
+
+@st.fragment(run_every=POLL)
+def _waiting(lang: Lang) -> None:
+    """The solve under way: its stage, the time it has taken against its limit, and a button to cancel it.
+    Only this box reruns while waiting (no other session waits for it); the whole page reruns once it is over."""
+    running = st.session_state.get("plan_job")
+    if running is None:  # a last tick after the page moved on
+        return
+    settings, job = running[2], running[3]
+    if job.poll():
+        _finish(job.outcome if not job.lost else Stopped(t("solver_lost", lang, code=job.process.exitcode)))
+    elapsed, limit = job.elapsed, settings.time_limit
+    st.progress(min(elapsed / limit, 1.0), text=t("solving_for", lang, stage=t("stage_" + job.stage, lang),
+                                                   seconds=f"{elapsed:.0f}", limit=f"{limit:g}"))
+    if st.button(t("solve_cancel", lang), key="plan_cancel"):
+        job.cancel()
+        _finish(Stopped(t("solve_cancelled", lang, seconds=f"{job.elapsed:.0f}")))
+
+
+def _finish(outcome: Plan | str | Stopped | None) -> None:
+    """The solve is over: what came of it is the page's until the next one (kept with the settings, as ever)."""
+    key, as_of, settings, _job = st.session_state.pop("plan_job")
+    st.session_state["plan"] = (key, as_of, settings, outcome)
+    st.rerun()
 
 
 # --- the answer -----------------------------------------------------------------------------------------
@@ -199,7 +224,10 @@ def _yuan(value: float) -> str:
     return f"{money(value):,.2f}"
 
 
-def _result(plan: Plan | str, settings: Settings, header: RequestHeader, lang: Lang) -> None:
+def _result(plan: Plan | str | Stopped, settings: Settings, header: RequestHeader, lang: Lang) -> None:
+    if isinstance(plan, Stopped):
+        st.warning(plan.message)
+        return
     if isinstance(plan, str):
         st.error(plan)
         return
