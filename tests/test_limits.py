@@ -336,14 +336,25 @@ def _env() -> dict[str, str]:
 
 
 # --- the app's upload: the same one message, nothing loaded -------------------------------------------
+APP_EXPECTS = {
+    "bomb": "bomb.zip:demand.csv: inflates to 300.0 MiB, over the 256.0 MiB one table may have",
+    "twice": "twice.zip: two files for table standards: a/standards.csv and b/standards.csv",
+    "xlsx": "bomb.xlsx:xl/worksheets/sheet",
+    "nul": "nul.zip:regions.csv: not a text file (it holds NUL bytes)",
+}
+
+
 @pytest.mark.parametrize("files", [
     [("bomb.zip", "bomb")], [("twice.zip", "twice")], [("ok.zip", "sample"), ("bomb.zip", "bomb")],
+    [("bomb.xlsx", "xlsx")], [("nul.zip", "nul")],
 ])
 def test_the_app_refuses_a_hostile_upload_with_its_message(files):
     from streamlit.testing.v1 import AppTest
 
     contents = {"bomb": lambda: bomb_zip(300 * 1024 * 1024), "sample": sample_zip,
-                "twice": lambda: sample_zip({"b/standards.csv": (SAMPLE / "standards.csv").read_bytes()}, prefix="a/")}
+                "twice": lambda: sample_zip({"b/standards.csv": (SAMPLE / "standards.csv").read_bytes()}, prefix="a/"),
+                "xlsx": lambda: template_with_demand(1_200_000),
+                "nul": lambda: sample_zip({"regions.csv": b"\x00" * 4096}, skip=("regions.csv",))}
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     at.sidebar.radio(key="lang").set_value("English")
@@ -353,8 +364,5 @@ def test_the_app_refuses_a_hostile_upload_with_its_message(files):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1
-    expected = ("twice.zip: two files for table standards: a/standards.csv and b/standards.csv"
-                if files[0][1] == "twice" else
-                "bomb.zip:demand.csv: inflates to 300.0 MiB, over the 256.0 MiB one table may have")
-    assert expected in at.error[0].value
+    assert APP_EXPECTS[files[-1][1]] in at.error[0].value
     assert not [b for b in at.button if b.key == "data_use"] and "uploaded" not in at.session_state
