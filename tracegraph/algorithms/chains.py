@@ -25,7 +25,8 @@ def established_by(attrs: dict, as_of: dt.date) -> bool:
     return established is None or established <= as_of
 
 
-def _invalid_reason(attrs: dict, as_of: dt.date) -> Problem | None:
+def invalid_reason(attrs: dict, as_of: dt.date) -> Problem | None:
+    """Why a standard is not valid at ``as_of`` (None when it is): the reason chains and gaps report."""
     # Not established yet comes first: at ``as_of`` the standard does not exist, whatever its status.
     if not established_by(attrs, as_of):
         return "not_established"
@@ -40,7 +41,7 @@ def _invalid_reason(attrs: dict, as_of: dt.date) -> Problem | None:
 def is_valid(attrs: dict, as_of: dt.date) -> bool:
     """A standard is valid when it exists (not established after ``as_of``), is in service, and is
     primary or its certificate has not expired."""
-    return _invalid_reason(attrs, as_of) is None
+    return invalid_reason(attrs, as_of) is None
 
 
 def link_problem(valid_until: dt.date, calibrated_on: dt.date | None, as_of: dt.date) -> LinkProblem | None:
@@ -197,7 +198,7 @@ def _chain_link(ix: Index, s: str, u: str, as_of: dt.date) -> ChainLink:
 def _chain_node(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> ChainNode:
     a = ix.standards[s]
     inst = ix.institutions[a["institution"]]
-    problem = _invalid_reason(a, as_of)
+    problem = invalid_reason(a, as_of)
     if problem is None and not a["primary"] and not ix.upstream.get(s):
         problem = "no_upstream"
     return ChainNode(id=s, name=a["name"], institution=a["institution"], level=inst["level"], primary=a["primary"],
@@ -235,7 +236,7 @@ def breaks_in(ix: Index, standard: str, as_of: dt.date, traceable: set[str]) -> 
         if s in seen:
             continue
         seen.add(s)
-        reason = _invalid_reason(ix.standards[s], as_of)
+        reason = invalid_reason(ix.standards[s], as_of)
         if reason is not None:
             breaks.append(Break(kind="invalid_standard", standard=s, reason=reason))
             continue

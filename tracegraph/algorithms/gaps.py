@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from tracegraph._gc import paused_gc
 from tracegraph._index import Index, compile_graph
 from tracegraph.algorithms._arrays import expand
-from tracegraph.algorithms.chains import Break, _invalid_reason, breaks_in, traceable_in
+from tracegraph.algorithms.chains import Break, breaks_in, invalid_reason, traceable_in
 from tracegraph.algorithms.coverage import covering_arrays, covering_in
 from tracegraph.algorithms.impact import FailureImpacts, failure_impacts_in, link_node
 
@@ -124,7 +124,7 @@ def _gap(ix: Index, county: str, t: str, count: int, verified: bool, serving: li
 
 
 def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> StandardProblem:
-    invalid = _invalid_reason(ix.standards[s], as_of)
+    invalid = invalid_reason(ix.standards[s], as_of)
     if invalid is not None:
         return StandardProblem(standard=s, institution=ix.holder[s], problem=invalid, breaks=[])
     return StandardProblem(standard=s, institution=ix.holder[s], problem="chain_broken",
