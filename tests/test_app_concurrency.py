@@ -217,3 +217,27 @@ def test_a_second_solve_replaces_the_first_plan():
     at = solve(at)
     second = at.session_state["plan"][3]
     assert second is not first and second.total_cost <= 100.0 + 1e-6
+
+
+def test_stop_keeps_the_best_plan_so_far():
+    """Stop (not cancel): the solver ends its search as a time limit would and the page shows that plan, with
+    the status the library gives it (never 'optimal' unless proven), and the solver's process is gone."""
+    at = _shandong_programme()
+    at.button(key="plan_solve").click().run()
+    job = at.session_state["plan_job"][3]
+    deadline = time.monotonic() + 120
+    while job.stage not in ("instruments", "cost", "early") and time.monotonic() < deadline:
+        time.sleep(0.5)  # until the exact search is under way
+        job.poll()
+    assert job.stage in ("instruments", "cost", "early"), job.stage
+    at.run()
+    at.button(key="plan_stop").click().run()
+    while "plan_job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception and "plan_job" not in at.session_state
+    plan = at.session_state["plan"][3]
+    assert plan.status in ("feasible", "optimal", "no_solution"), plan.status
+    if plan.status == "feasible":
+        assert plan.gap is None or plan.gap >= 0
+    assert not job.process.is_alive() and job.process.exitcode == 0

@@ -207,7 +207,13 @@ def _waiting(lang: Lang) -> None:
     elapsed, limit = job.elapsed, settings.time_limit
     st.progress(min(elapsed / limit, 1.0), text=t("solving_for", lang, stage=t("stage_" + job.stage, lang),
                                                    seconds=f"{elapsed:.0f}", limit=f"{limit:g}"))
-    if st.button(t("solve_cancel", lang), key="plan_cancel"):
+    if job.stopping:
+        st.caption(t("solve_stopping", lang))
+    buttons = st.columns([1, 1, 3])
+    if buttons[0].button(t("solve_stop", lang), key="plan_stop", disabled=job.stopping,
+                         help=t("solve_stop_help", lang)):
+        job.stop()  # the best plan so far arrives at one of the next polls
+    if buttons[1].button(t("solve_cancel", lang), key="plan_cancel"):
         job.cancel()
         _finish(Stopped(t("solve_cancelled", lang, seconds=f"{job.elapsed:.0f}")))
 
