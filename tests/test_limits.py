@@ -366,3 +366,22 @@ def test_the_app_refuses_a_hostile_upload_with_its_message(files):
     assert len(at.error) == 1
     assert APP_EXPECTS[files[-1][1]] in at.error[0].value
     assert not [b for b in at.button if b.key == "data_use"] and "uploaded" not in at.session_state
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"TRACEGRAPH_LIMIT_MAX_ROWS": "many"}, "limit max_rows: 'many' is not a number"),
+    ({"TRACEGRAPH_LIMIT_MAX_RATIO": "0"}, "limit max_ratio: '0' must be more than 0"),
+])
+def test_a_malformed_limit_is_one_line_before_any_command(env, expected):
+    run = subprocess.run([sys.executable, "-m", "tracegraph.cli", "coverage", str(SAMPLE)], capture_output=True,
+                         text=True, env={**_env(), **env}, timeout=120, check=False)
+    assert run.returncode == 2 and run.stdout == ""
+    assert one_line(run.stderr.strip()).startswith(expected), run.stderr
+
+
+def test_a_settings_file_that_is_not_toml(tmp_path):
+    bad = tmp_path / "settings.toml"
+    bad.write_text("[limits\nmax_rows = 3\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "tracegraph.cli", "coverage", str(SAMPLE)], capture_output=True,
+                         text=True, env={**_env(), "TRACEGRAPH_SETTINGS": str(bad)}, timeout=120, check=False)
+    assert run.returncode == 2 and one_line(run.stderr.strip()).startswith(f"{bad}: not a valid settings file")

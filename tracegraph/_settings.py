@@ -15,6 +15,11 @@ from typing import Any
 SETTINGS_ENV = "TRACEGRAPH_SETTINGS"
 
 
+class SettingError(ValueError):
+    """A setting that cannot be used (a settings file that is not TOML, a limit that is not a number): its
+    message names the setting and where it came from."""
+
+
 def settings_path(path: Path | None = None) -> Path | None:
     """The settings file in use, or None when there is none."""
     if path is not None:
@@ -35,4 +40,4 @@ def section(name: str, path: Path | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(found.read_text(encoding="utf-8")).get(name, {})
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{found}: not a valid settings file ({exc})") from None
+        raise SettingError(f"{found}: not a valid settings file ({exc})") from None

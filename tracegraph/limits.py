@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from tracegraph._settings import section
+from tracegraph._settings import SettingError, section
 
 ENV_PREFIX = "TRACEGRAPH_LIMIT_"
 MIB = 1024 * 1024
@@ -49,17 +49,20 @@ class Limits:
             try:
                 values[f.name] = kind(raw)
             except (TypeError, ValueError):
-                raise ValueError(f"limit {f.name}: {raw!r} is not a number") from None
+                raise SettingError(f"limit {f.name}: {raw!r} is not a number ({_where(f.name)})") from None
             if values[f.name] <= 0:
-                raise ValueError(f"limit {f.name}: {raw!r} must be more than 0")
+                raise SettingError(f"limit {f.name}: {raw!r} must be more than 0 ({_where(f.name)})")
         return cls(**values)
 
     def hint(self, name: str) -> str:
         """How to raise a limit, for the one-line message that says it was reached."""
         value = getattr(self, name)
         shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
-        where = f"{name} in the settings file's [limits] or {ENV_PREFIX}{name.upper()}"
-        return f"limit {name} = {shown}; raise it with {where}"
+        return f"limit {name} = {shown}; raise it with {_where(name)}"
 
 
-__all__ = ["Limits"]
+def _where(name: str) -> str:
+    return f"{name} in the settings file's [limits] or {ENV_PREFIX}{name.upper()}"
+
+
+__all__ = ["Limits", "SettingError"]

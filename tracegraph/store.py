@@ -29,7 +29,7 @@ from neo4j import Driver, GraphDatabase, Query, unit_of_work
 from neo4j.exceptions import Neo4jError
 
 from tracegraph import _cypher
-from tracegraph._settings import section
+from tracegraph._settings import SettingError, section
 from tracegraph.graph import build_graph
 from tracegraph.models import (
     Candidate,
@@ -227,7 +227,7 @@ def _positive(value: Any, name: str, kind: type[int] | type[float]) -> Any:
     except (TypeError, ValueError, OverflowError):
         number = None
     if number is None or not math.isfinite(number) or number <= 0 or number != float(value):
-        raise ValueError(f"{name} must be a positive {'whole ' if kind is int else ''}number, not {value!r} "
+        raise SettingError(f"{name} must be a positive {'whole ' if kind is int else ''}number, not {value!r} "
                          f"(TRACEGRAPH_NEO4J_{name.upper()}, or {name} under [neo4j] in the settings file)")
     return number
 

@@ -18,5 +18,18 @@ def say_error(message: object) -> None:
     err.print(Text(str(message), style="red"), soft_wrap=True)
 
 
+@app.callback()
+def _check_settings() -> None:
+    # Before any command: a malformed limit or settings file is one line and exit 2, not a traceback halfway
+    # through reading a dataset. (The Neo4j settings are checked where a command opens the server.)
+    from tracegraph.limits import Limits, SettingError
+
+    try:
+        Limits.resolve()
+    except SettingError as exc:
+        say_error(exc)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
