@@ -669,3 +669,27 @@ def test_coverage_headers_at_80_columns_name_their_columns(lang: str, words: lis
     res = runner.invoke(app, [*NARROW_COMMANDS["coverage"], "--lang", lang], env={"COLUMNS": "80"})
     cells = {c.strip() for h in _header_lines(res.stdout) for c in h.strip("┃").split("┃")}
     assert set(words) <= cells, cells
+
+
+def test_thousands_of_problems_are_summed_up_by_code_in_a_terminal() -> None:
+    """Past TABLE_ROWS, one line per code (how many, where first); a smaller report is listed row by row."""
+    from rich.console import Console
+
+    from tracegraph.cli._common import TABLE_ROWS, print_report
+    from tracegraph.validation import Problem, Report
+
+    def problem(code: str, row: int) -> Problem:
+        return Problem(severity="warning", code=code, file="standards.csv", row=row, message=f"{code} here")
+
+    many = Report(warnings=[problem("expiring", r) for r in range(2, 2 + TABLE_ROWS)] + [problem("expired", 999)])
+    console = Console(width=80, record=True)
+    print_report(many, "en", console)
+    text = console.export_text()
+    assert f"{TABLE_ROWS + 1:,}, summed up by problem code" in text and "--format csv" in text
+    assert "expiring" in text and f"{TABLE_ROWS:,}" in text and "standards.csv:2 " in text
+    assert "expired" in text and "standards.csv:999" in text and "standards.csv:3 " not in text
+    few = Report(warnings=many.warnings[:TABLE_ROWS])
+    console = Console(width=80, record=True)
+    print_report(few, "en", console)
+    listed = console.export_text()
+    assert "summed up" not in listed and listed.count("expiring here") == TABLE_ROWS
