@@ -62,10 +62,10 @@ def read_raw(path: str | Path, *, lazy: bool = False, limits: Limits | None = No
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".json", ".zip"):
         raise UnreadableDataset(f"{path}: expected a folder of CSV files, a .zip, an .xlsx or a .json file")
-    _check_size(path.name, path.stat().st_size, limits)
     if suffix == ".xlsx":
         return _read_xlsx(path, path.name, limits)
-    if suffix == ".json":
+    if suffix == ".json":  # read whole: its size is one table's at most (an archive's members are each checked)
+        _check_size(path.name, path.stat().st_size, limits)
         return _read_json(path.read_bytes(), path.name, limits)
     return _read_zip(path, path.name, limits)
 
@@ -76,7 +76,7 @@ def read_raw_bytes(name: str, data: bytes, limits: Limits | None = None) -> RawD
     suffix = Path(name).suffix.lower()
     if suffix not in (".xlsx", ".json", ".zip"):
         raise UnreadableDataset(f"{name}: upload a .zip of CSV files, an .xlsx workbook or a .json file")
-    if len(data) > limits.max_upload_mb * 1024 * 1024:
+    if len(data) > limits.max_upload_mb * MIB:
         raise LimitReached(f"{name}: {_size(len(data))}, over the {_size(limits.max_upload_mb * MIB)} an upload may "
                            f"have ({limits.hint('max_upload_mb')})")
     if suffix == ".zip":

@@ -29,7 +29,7 @@ from neo4j import Driver, GraphDatabase, Query, unit_of_work
 from neo4j.exceptions import Neo4jError
 
 from tracegraph import _cypher
-from tracegraph._settings import SettingError, section
+from tracegraph._settings import SettingError, section, settings_path
 from tracegraph.graph import build_graph
 from tracegraph.models import (
     Candidate,
@@ -177,8 +177,6 @@ class Settings:
 
 def _password_source(option: str | None, file: dict[str, Any], settings_file: Path | None) -> str | None:
     """Where :meth:`Settings.resolve` takes the password from, in its order (option, variable, file)."""
-    from tracegraph._settings import settings_path
-
     if option:
         return "--password"
     if os.environ.get("TRACEGRAPH_NEO4J_PASSWORD"):

@@ -12,10 +12,10 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
-def say_error(message: object) -> None:
-    """An error on stderr in red: one line however long (never wrapped at the terminal's width), and never
-    read as rich markup (a message may quote ``[limits]`` or a cell holding brackets)."""
-    err.print(Text(str(message), style="red"), soft_wrap=True)
+def say_error(message: object, style: str = "red") -> None:
+    """An error (or, ``style="yellow"``, a warning) on stderr: one line however long (never wrapped at the
+    terminal's width), and never read as rich markup (a message may quote ``[limits]`` or a cell with brackets)."""
+    err.print(Text(str(message), style=style), soft_wrap=True)
 
 
 @app.callback()

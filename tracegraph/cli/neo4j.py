@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tracegraph._raw import UnreadableDataset, read_raw, relabel
-from tracegraph.cli._app import app, err, out
+from tracegraph.cli._app import app, err, out, say_error
 from tracegraph.cli._common import (
     AsOf,
     ColumnsOpt,
@@ -83,7 +83,7 @@ def _replaced(store: Any, path: Path, region: str, as_of: dt.date | None, lang: 
     try:
         current = store.read_dataset()
     except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
+        say_error(exc)
         raise typer.Exit(1) from None
     try:
         raw = relabel(read_raw(path), str(path))
@@ -114,38 +114,24 @@ def cypher_cmd(query: Annotated[str, typer.Argument(help="a cypher/ query name, 
                   "query at a time (the schema is applied by `tracegraph load`)[/red]")
         raise typer.Exit(1)
     params = _cypher.parse_params(param or [], text)
-    store = _open_store(uri, user, password)
+    store = open_store(uri, user, password)
     try:
         result = run_read_only(store, _cypher.code_lines(text), params, timeout=timeout, max_rows=max_rows)
     except WriteRefused as exc:
-        err.print(f"[red]{exc}[/red]")
+        say_error(exc)
         raise typer.Exit(1) from None
     except QueryTimedOut as exc:  # a limit reached, like the input limits: exit 2
-        _one_line(str(exc), "red")
+        say_error(exc)
         raise typer.Exit(2) from None
     except Exception as exc:  # a Cypher syntax or type error from the server: show it plainly
-        err.print(f"[red]{type(exc).__name__}: {getattr(exc, 'message', None) or exc}[/red]")
+        say_error(f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}")
         raise typer.Exit(1) from None
     finally:
         store.close()
     _print_rows(result.keys, result.rows, fmt)
     if result.truncated:  # on stderr, so that JSON and CSV on stdout stay whole documents
-        _one_line(f"showing the first {len(result.rows)} rows; the query returned more (raise --max-rows N, "
-                  "TRACEGRAPH_NEO4J_MAX_ROWS or max_rows under [neo4j] in the settings file)", "yellow")
-
-
-def _one_line(message: str, style: str) -> None:
-    """A message on stderr as one line: not wrapped at the terminal's width, brackets shown, not read as markup."""
-    err.print(message, style=style, markup=False, soft_wrap=True)
-
-
-def _open_store(uri: str | None, user: str | None, password: str | None) -> Any:
-    """:func:`open_store`; a malformed limit in TRACEGRAPH_NEO4J_* or the settings file is one line, exit 2."""
-    try:
-        return open_store(uri, user, password)
-    except ValueError as exc:
-        _one_line(str(exc), "red")
-        raise typer.Exit(2) from None
+        say_error(f"showing the first {len(result.rows)} rows; the query returned more (raise --max-rows N, "
+                  "TRACEGRAPH_NEO4J_MAX_ROWS or max_rows under [neo4j] in the settings file)", style="yellow")
 
 
 def _print_rows(keys: list[str], rows: list[dict], fmt: Fmt) -> None:

@@ -4,7 +4,8 @@ A programme (spec/programme.md) judges every plan year at 31 December, certifica
 the single snapshot judges everything at the as-of date (figures.md, Planning). The page shows what the
 library returns, nothing recomputed: status as it is (optimal / feasible with its gap / infeasible with the
 reasons / no_solution), money to the 0.01 万元. A solve runs in a process of its own (``tracegraph.ui.solving``), the
-page showing its progress and a Cancel button meanwhile, so that no session waits for it.
+page showing its progress meanwhile, with Stop (keep the best plan so far) and Cancel (no plan), so that no session
+waits for it.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ class Stopped:
 
 @st.fragment(run_every=POLL)
 def _waiting(lang: Lang) -> None:
-    """The solve under way: its stage, the time it has taken against its limit, and a button to cancel it.
+    """The solve under way: its stage, the time it has taken against its limit, Stop and Cancel.
     Only this box reruns while waiting (no other session waits for it); the whole page reruns once it is over."""
     running = st.session_state.get("plan_job")
     if running is None:  # a last tick after the page moved on
