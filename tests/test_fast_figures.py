@@ -263,6 +263,34 @@ def test_compile_dataset_gives_the_graphs_index_on_the_samples(name: str) -> Non
     assert index_content(compile_dataset(ds)) == index_content(compile_graph(build_graph(ds)))
 
 
+def arrays_content(ix) -> dict:
+    """Every array and list of ``ix.arrays``, as plain lists (the covering cache left out)."""
+    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in vars(ix.arrays).items() if k != "_coverings"}
+
+
+def repeated_standard(seed: int) -> Dataset:
+    """A messy dataset in which one standard id has two rows: the later row's attributes hold."""
+    ds = messy_dataset(seed)
+    twice = ds.standards[seed % len(ds.standards)]
+    again = twice.model_copy(update={"primary": not twice.primary, "verifies": [*twice.verifies, *twice.verifies]})
+    return ds.model_copy(update={"standards": [*ds.standards, again]})
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_the_arrays_read_off_the_rows_equal_the_arrays_of_the_built_index(seed: int) -> None:
+    """compile_dataset leaves the standards, links and demand as rows; the arrays read them as columns.
+    They must be the arrays of the index whose every group is built first (the dicts the other
+    algorithms read), on clean, messy and repeated-id datasets."""
+    ds = (random_dataset, messy_dataset, repeated_standard)[seed % 3](seed)
+    lazy, built = compile_dataset(ds), compile_dataset(ds)
+    assert built.standards is not None and built.upstream is not None and built.demand is not None
+    assert "standards" not in vars(lazy) and "upstream" not in vars(lazy)
+    assert arrays_content(lazy) == arrays_content(built)
+    assert arrays_content(lazy) == arrays_content(compile_graph(build_graph(ds)))
+    # Read off the rows indeed (a repeated id needs the merged dicts); demand items are always a dict.
+    assert ("standards" in vars(lazy)) == (seed % 3 == 2) and "upstream" not in vars(lazy)
+
+
 # --- the fixpoint, the covering map and the dominator tree over arrays -----------------------------------------
 @pytest.mark.parametrize("seed", range(30))
 def test_the_vectorised_fixpoint_equals_the_walk(seed: int) -> None:

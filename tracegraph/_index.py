@@ -11,12 +11,13 @@ figures use.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, Any
 
 from tracegraph._gc import paused_gc
 
@@ -24,9 +25,11 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from tracegraph.algorithms._arrays import Arrays
-    from tracegraph.models import Dataset
+    from tracegraph.models import Dataset, Row, TraceLink
 
 Item = tuple[str, str]  # (county code, instrument type code)
+# What the integer-id arrays read of each standard, besides its id, holder and types.
+STANDARD_FIELDS = ("primary", "status", "established", "certificate_expiry", "capacity_per_year")
 
 
 
@@ -48,6 +51,51 @@ class Index:
     calibrated_on: dict[tuple[str, str], dt.date] = field(default_factory=dict)
     downstream: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # u → [s]
     demand: dict[Item, int] = field(default_factory=dict)  # only counts > 0: those are demand items
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an attribute not set: a group compile_dataset left to be built on first use.
+        build, dataset = _LAZY.get(name), self.__dict__.get("_dataset")
+        if build is None or dataset is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        build(self, dataset)
+        return self.__dict__[name]
+
+    def _pending(self, name: str) -> Dataset | None:
+        """The dataset whose rows still hold ``name``'s group (None once the group is built, or for a graph)."""
+        return None if name in self.__dict__ else self.__dict__.get("_dataset")
+
+    # --- standards and links as columns (what the integer-id arrays read) --------------------------------
+    def standard_columns(self) -> dict[str, list[Any]]:
+        """The standards in index order as columns: ``id``, :data:`STANDARD_FIELDS` (None where absent),
+        ``holder`` (None where no institution holds one) and ``verifies`` (its types, once each, in order).
+
+        Read straight off the rows while the standards' dicts are not built and no id repeats (any valid
+        dataset), else from the dicts: the same columns either way (``tests/test_fast_figures.py``).
+        """
+        dataset = self._pending("standards")
+        if dataset is not None:
+            rows = dataset.standards
+            ids = list(map(attrgetter("id"), rows))
+            if len(set(ids)) == len(ids):
+                columns = {"id": ids, **{n: list(map(attrgetter(n), rows)) for n in STANDARD_FIELDS}}
+                columns["holder"] = list(map(attrgetter("institution"), rows))
+                columns["verifies"] = [list(dict.fromkeys(s.verifies)) for s in rows]
+                return columns
+        ids, attrs = list(self.standards), list(self.standards.values())
+        columns = {"id": ids, **{n: [a.get(n) for a in attrs] for n in STANDARD_FIELDS}}
+        columns["holder"] = list(map(self.holder.get, ids))
+        columns["verifies"] = [self.verifies.get(s, []) for s in ids]
+        return columns
+
+    def links_by_standard(self) -> dict[str, list[tuple[str, dt.date, dt.date | None]]]:
+        """Each standard's links once: (upstream, valid_until, calibrated_on), as :attr:`upstream` and
+        :attr:`calibrated_on` hold them (from the rows while those are not built)."""
+        dataset = self._pending("upstream")
+        if dataset is not None:
+            return {s: [(u, lk.valid_until, lk.calibrated_on) for u, lk in links.items()]
+                    for s, links in _latest_links(dataset)}
+        calibrated = self.calibrated_on
+        return {s: [(u, day, calibrated.get((s, u))) for u, day in ups.items()] for s, ups in self.upstream.items()}
 
     # --- regions -------------------------------------------------------------------
     def ancestors_or_self(self, code: str) -> list[str]:
@@ -190,24 +238,20 @@ def compile_dataset(dataset: Dataset) -> Index:
     list the edges (source nodes in insertion order, then each node's successors in insertion
     order), and repeated rows merge as they do in the graph (a repeated link keeps the latest
     ``valid_until``, a repeated demand row its last count, a repeated row its last attributes).
+
+    Regions, types and institutions (a few thousand nationally) are indexed at once; the standards, the
+    links and the demand items, each group on first use (:data:`_LAZY`): the figures read those groups as
+    columns of the rows (:meth:`Index.standard_columns`, :meth:`Index.links_by_standard`), so coverage
+    never builds their dicts.
     """
     ix = Index()
+    for name in _LAZY:
+        del ix.__dict__[name]
+    ix.__dict__["_dataset"] = dataset
     for table, label, key, out in (("regions", "Region", "code", ix.regions),
                                    ("instrument_types", "InstrumentType", "code", ix.types),
-                                   ("institutions", "Institution", "id", ix.institutions),
-                                   ("standards", "Standard", "id", ix.standards)):
-        rows = getattr(dataset, table)
-        # The rows' fields as model_dump() gives them (list fields copied), without its cost.
-        lists = [name for name, value in rows[0].__dict__.items() if isinstance(value, list)] if rows else []
-        for row in rows:
-            attrs = {"label": label, **row.__dict__}
-            for name in lists:
-                attrs[name] = list(attrs[name])
-            code = attrs[key]
-            if code in out:
-                out[code].update(attrs)  # a repeated row: its attributes replace the earlier ones'
-            else:
-                out[code] = attrs
+                                   ("institutions", "Institution", "id", ix.institutions)):
+        _node_attrs(getattr(dataset, table), label, key, out)
 
     # PART_OF: sources are region rows, in node order.
     part_of: dict[str, dict[str, None]] = {}
@@ -232,7 +276,28 @@ def compile_dataset(dataset: Dataset) -> Index:
             serves.setdefault(i.id, set()).add(code)
     for inst, codes in serves.items():
         ix.serves_extra[inst] = [c for c in succ[inst] if c in codes]
+    return ix
 
+
+def _node_attrs(rows: Sequence[Row], label: str, key: str, out: dict[str, dict]) -> None:
+    """Each row's fields as model_dump() gives them (list fields copied), without its cost, by key."""
+    lists = [name for name, value in rows[0].__dict__.items() if isinstance(value, list)] if rows else []
+    for row in rows:
+        attrs = {"label": label, **row.__dict__}
+        for name in lists:
+            attrs[name] = list(attrs[name])
+        code = attrs[key]
+        if code in out:
+            out[code].update(attrs)  # a repeated row: its attributes replace the earlier ones'
+        else:
+            out[code] = attrs
+
+
+@paused_gc()
+def _standards_group(ix: Index, dataset: Dataset) -> None:
+    ix.standards = {}
+    ix.holder, ix.held, ix.verifies = {}, defaultdict(list), defaultdict(list)
+    _node_attrs(dataset.standards, "Standard", "id", ix.standards)
     # HOLDS: institution nodes in node order (rows, then ones only a standard names).
     holds: dict[str, dict[str, None]] = {}
     verifies: dict[str, dict[str, None]] = {}
@@ -249,38 +314,64 @@ def compile_dataset(dataset: Dataset) -> Index:
         if types:
             ix.verifies[s_id] = list(types)
 
-    # TRACES_TO: repeated rows for one link are successive calibrations, the latest expiry holds.
-    links: dict[str, dict[str, object]] = {}
-    std_rank = {s: k for k, s in enumerate(ix.standards)}
+
+def _latest_links(dataset: Dataset) -> list[tuple[str, dict[str, TraceLink]]]:
+    """TRACES_TO: each standard's links, standards in node order. Repeated rows for one link are successive
+    calibrations: the latest expiry holds (the first row reaching it), and the link keeps its first place."""
+    links: dict[str, dict[str, TraceLink]] = {}
     for link in dataset.traceability:
         ups = links.setdefault(link.standard, {})
         old = ups.get(link.upstream)
-        if old is None or link.valid_until > old.valid_until:  # type: ignore[attr-defined]
+        if old is None or link.valid_until > old.valid_until:
             ups[link.upstream] = link  # an existing key keeps its place
-        for x in (link.standard, link.upstream):
-            if x not in std_rank:
-                std_rank[x] = len(std_rank)  # a node only a link names
-    for s_id in sorted(links, key=std_rank.__getitem__):
+    nodes = dict.fromkeys(map(attrgetter("id"), dataset.standards))
+    if not nodes.keys() >= links.keys():  # nodes only a link names, in the order links name them
+        for link in dataset.traceability:
+            nodes.setdefault(link.standard)
+            nodes.setdefault(link.upstream)
+    rank = {s: k for k, s in enumerate(nodes)}
+    return sorted(links.items(), key=lambda pair: rank[pair[0]])
+
+
+@paused_gc()
+def _links_group(ix: Index, dataset: Dataset) -> None:
+    ix.upstream, ix.calibrated_on, ix.downstream = defaultdict(dict), {}, defaultdict(list)
+    for s_id, links in _latest_links(dataset):
         ups_of = ix.upstream[s_id]
-        for u, link in links[s_id].items():
-            ups_of[u] = link.valid_until  # type: ignore[attr-defined]
-            if link.calibrated_on is not None:  # type: ignore[attr-defined]
-                ix.calibrated_on[(s_id, u)] = link.calibrated_on  # type: ignore[attr-defined]
+        for u, link in links.items():
+            ups_of[u] = link.valid_until
+            if link.calibrated_on is not None:
+                ix.calibrated_on[(s_id, u)] = link.calibrated_on
             ix.downstream[u].append(s_id)
 
-    # NEEDS: a repeated row updates the count in place (a dict does the same); a region's edges come
-    # in the order of its first rows, the regions in node order; only counts > 0 are demand items.
-    needs = dict(zip([(d.region, d.instrument_type) for d in dataset.demand], [d.count for d in dataset.demand],
-                     strict=True))
-    if any(code not in region_rank for code, _ in needs):
+
+@paused_gc()
+def _demand_group(ix: Index, dataset: Dataset) -> None:
+    """NEEDS: a repeated row updates the count in place (a dict does the same); a region's edges come in the
+    order of its first rows, the regions in node order; only counts > 0 are demand items."""
+    rows = dataset.demand
+    needs = dict(zip(zip(map(attrgetter("region"), rows), map(attrgetter("instrument_type"), rows), strict=True),
+                     map(attrgetter("count"), rows), strict=True))
+    region_rank = {code: k for k, code in enumerate(ix.regions)}
+    counties = list(map(itemgetter(0), needs))
+    if not region_rank.keys() >= set(counties):
         _bare_regions(dataset, region_rank)
-    ranks = [region_rank[code] for code, _ in needs]
-    pairs = list(needs.items())
-    if any(a > b for a, b in itertools.pairwise(ranks)):
-        order = sorted(range(len(pairs)), key=ranks.__getitem__)  # stable: first rows first
-        pairs = [pairs[k] for k in order]
-    ix.demand.update((item, n) for item, n in pairs if n > 0)
-    return ix
+    ranks = list(map(region_rank.__getitem__, counties))
+    if ranks != sorted(ranks):
+        order = sorted(range(len(ranks)), key=ranks.__getitem__)  # stable: first rows first
+        pairs = list(needs.items())
+        needs = dict(pairs[k] for k in order)
+    if min(needs.values(), default=1) <= 0:
+        needs = {item: n for item, n in needs.items() if n > 0}
+    ix.demand = needs
+
+
+#: The groups compile_dataset leaves for first use: attribute → the builder that sets it and its group.
+_LAZY: dict[str, Callable[[Index, Dataset], None]] = {
+    **dict.fromkeys(("standards", "holder", "held", "verifies"), _standards_group),
+    **dict.fromkeys(("upstream", "calibrated_on", "downstream"), _links_group),
+    "demand": _demand_group,
+}
 
 
 def _bare_regions(dataset: Dataset, rank: dict[str, int]) -> None:

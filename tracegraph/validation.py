@@ -12,7 +12,6 @@ from itertools import compress
 from operator import attrgetter, itemgetter
 from typing import Any, Literal
 
-import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from tracegraph import _fastparse, _parse
@@ -755,6 +754,8 @@ def _report_cycles(links: dict[tuple[str, str], int], parsed: _Parsed, report: R
     graph of them is built only when it has a cycle."""
     if not _has_cycle(links):
         return
+    import networkx as nx  # only for a dataset that has a cycle to report
+
     graph = nx.DiGraph()
     graph.add_edges_from(links)
     for component in nx.strongly_connected_components(graph):

@@ -71,53 +71,53 @@ class Arrays:
         self._coverings: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         self.scale = ix.load_scale
         # --- standards -----------------------------------------------------------------------------
-        self.std_ids = std_ids = list(ix.standards)
+        columns = ix.standard_columns()
+        self.std_ids = std_ids = columns["id"]
         self.std_index = {s: k for k, s in enumerate(std_ids)}
         n = self.n_std = len(std_ids)
         by_id = sorted(range(n), key=std_ids.__getitem__)
         self.std_rank = np.empty(n, np.int64)
         self.std_rank[by_id] = np.arange(n)
         self.std_by_rank = np.array(by_id, dtype=np.int64)
-        attrs = list(ix.standards.values())
-        self.primary = np.fromiter((bool(a["primary"]) for a in attrs), bool, n)
-        self.in_service = np.fromiter((a["status"] == "in_service" for a in attrs), bool, n)
-        self.established = _ordinals([a.get("established") for a in attrs], 0)
-        self.expiry = _ordinals([a.get("certificate_expiry") for a in attrs], -1)
-        caps = [a.get("capacity_per_year") for a in attrs]
+        self.primary = np.fromiter(map(bool, columns["primary"]), bool, n)
+        self.in_service = np.fromiter(map("in_service".__eq__, columns["status"]), bool, n)
+        self.established = _ordinals(columns["established"], 0)
+        self.expiry = _ordinals(columns["certificate_expiry"], -1)
+        caps = columns["capacity_per_year"]
         self.bounded = np.fromiter((c is not None for c in caps), bool, n)
         # --- institutions, regions, types ---------------------------------------------------------------
         self.inst_ids = list(ix.institutions)
         self.inst_index = {i: k for k, i in enumerate(self.inst_ids)}
-        self.holder = np.fromiter((self.inst_index.get(ix.holder.get(s), -1) for s in std_ids), np.int64, n)
+        self.holder = np.fromiter(map(self.inst_index.get, columns["holder"], repeat(-1)), np.int64, n)
         self.region_ids = list(ix.regions)
         self.region_index = {r: k for k, r in enumerate(self.region_ids)}
         type_index = {t: k for k, t in enumerate(ix.types)}
         item_counties, item_types = zip(*ix.demand, strict=True) if ix.demand else ((), ())
-        named = set(chain.from_iterable(ix.verifies.values())).union(item_types)
+        named = set(chain.from_iterable(columns["verifies"])).union(item_types)
         for code in sorted(named - type_index.keys()):
             type_index[code] = len(type_index)  # a type only a row names: matched by code alone
         self.type_index = type_index
         self.n_types = len(type_index)
-        self.ver_ptr, self.ver_type = csr([[type_index[t] for t in ix.verifies.get(s, ())] for s in std_ids])
+        self.ver_ptr, self.ver_type = csr([list(map(type_index.__getitem__, types)) for types in columns["verifies"]])
         serving = ix.serving
         self.serve_ptr, self.serve_inst = csr([[self.inst_index[i] for i in serving.get(r, ())]
                                                for r in self.region_ids])
         # --- links -----------------------------------------------------------------------------------
-        ls, lu, until, keys = [], [], [], []
-        std_index = self.std_index
+        ls, lu, until, calibrated, keys = [], [], [], [], []
+        std_index, links = self.std_index, ix.links_by_standard()
         for k, s in enumerate(std_ids):
-            for u, day in ix.upstream.get(s, {}).items():
+            for u, day, since in links.get(s, ()):
                 j = std_index.get(u)
                 if j is None:
                     continue  # an upstream no row defines never counts
                 ls.append(k)
                 lu.append(j)
                 until.append(day)
+                calibrated.append(since)
                 keys.append((s, u))
-        calibrated = ix.calibrated_on
         self.link_s, self.link_u = np.array(ls, np.int64), np.array(lu, np.int64)
         self.link_until = _ordinals(until, 0)
-        self.link_calibrated = _ordinals([calibrated.get(key) for key in keys] if calibrated else [None] * len(keys), 0)
+        self.link_calibrated = _ordinals(calibrated, 0)
         self.link_keys = keys
         # --- demand items -----------------------------------------------------------------------------
         self.item_keys: list[Item] = list(ix.demand)

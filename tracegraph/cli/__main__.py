@@ -1,5 +1,5 @@
 """``python -m tracegraph.cli``: the ``tracegraph`` command, for a venv whose scripts are not on PATH."""
 
-from tracegraph.cli import app
+from tracegraph.cli import main
 
-app(prog_name="tracegraph")
+main()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
+
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -31,5 +35,30 @@ def _check_settings() -> None:
         raise typer.Exit(2) from None
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The ``tracegraph`` console script: the app, then an exit without the interpreter's teardown.
+
+    A command over a national dataset ends holding millions of objects, and freeing them one by one at exit
+    took 0.8 s of the 7.9 s of ``coverage``, after its output was complete. So the exit handlers run (temporary
+    files, logging, threads), the streams are flushed, and the process ends there.
+    """
+    try:
+        app(prog_name="tracegraph")
+        code: int = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    atexit._run_exitfuncs()  # what sys.exit would run, in the same order (the stdlib has no public name for it)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a closed pipe (`| head`) or stream: nothing left to deliver
+            code = code or 1
+    os._exit(code)
+
+
+def _exit_code(value: object) -> int:
+    """sys.exit's reading of its argument: None is 0, an int itself, anything else printed and 1."""
+    if value is None or isinstance(value, int):
+        return value or 0
+    print(value, file=sys.stderr)
+    return 1
