@@ -51,6 +51,13 @@ class Field:
             schema = schema["schema"]
         self.validator = SchemaValidator(schema, config)
         self.many = SchemaValidator(core_schema.list_schema(schema), config)  # cells in one call
+        # A parser marked _parse.strips_text: text cells are stripped in one pass, the rest of the schema checks them.
+        # (An optional field's parser may say so only of filled cells: check_all takes its blanks out first.)
+        parser = schema["function"]["function"] if schema["type"] == "function-before" else None
+        self.on_text = getattr(parser, "on_text", None) or (None if self.required else
+                                                             getattr(parser, "on_filled_text", None))
+        self.after_text = None if self.on_text is None else SchemaValidator(core_schema.list_schema(schema["schema"]),
+                                                                           config)
         # A default that is a new object per row (a list…) is made per row, as pydantic does.
         self.fresh = not self.required and (info.default_factory is not None
                                             or not isinstance(info.default, _IMMUTABLE))
@@ -72,7 +79,10 @@ class Field:
         blank = [] if self.required else blanks(values)
         given = list(compress(values, map(not_, blank))) if any(blank) else values
         try:
-            done = self.many.validate_python(given)
+            if self.on_text is not None and set(map(type, given)) <= {str}:
+                done = self.after_text.validate_python(list(map(self.on_text, given)))  # type: ignore[union-attr]
+            else:
+                done = self.many.validate_python(given)
         except ValidationError:
             return list(map(self.check, values))  # which ones fail: one by one
         if given is values:

@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+F = TypeVar("F", bound=Callable[..., Any])
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 _INT = re.compile(r"^[+-]?\d+$")
 _LIST_SPLIT = re.compile(r"[;；]")
 
 
+def strips_text(parser: F) -> F:
+    """Mark a parser that, given a ``str``, returns it stripped (and accepts it: the constraints after it decide).
+
+    :mod:`tracegraph._fastparse` then strips a column of text cells in one pass of ``str.strip`` and leaves the
+    field's remaining checks to pydantic-core, instead of a Python call per cell (``tests/test_parse.py``
+    holds every marked parser to this on arbitrary text).
+    """
+    parser.on_text = str.strip  # type: ignore[attr-defined]
+    return parser
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+@strips_text
 def text(value: Any) -> str:
     """Canonical text of a cell: integral floats lose their '.0' (Excel stores 12 as 12.0)."""
     if isinstance(value, float) and value.is_integer():
@@ -100,11 +114,18 @@ def parse_list(value: Any) -> list[str]:
     return [part.strip() for part in _LIST_SPLIT.split(text(value)) if part.strip()]
 
 
+@strips_text
 def parse_code(value: Any) -> str:
     """GB/T 2260 codes stay strings; a number from Excel that lost its leading zeros gets them back."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return text(value).zfill(6)
     return text(value)
+
+
+@strips_text
+def text_or_blank(value: Any) -> str:
+    """A text cell whose blank is the empty string (not a missing value)."""
+    return "" if is_blank(value) else text(value)
 
 
 def parse_enum(value: Any, aliases: dict[str, str]) -> str:

@@ -64,7 +64,12 @@ def _enum(aliases: dict[str, str]) -> BeforeValidator:
 
 
 def _optional(parser: Any) -> BeforeValidator:
-    return BeforeValidator(lambda v: None if _parse.is_blank(v) else parser(v))
+    def parse(value: Any) -> Any:
+        return None if _parse.is_blank(value) else parser(value)
+
+    if hasattr(parser, "on_text"):  # what it does to a text cell that is not blank (_parse.strips_text)
+        parse.on_filled_text = parser.on_text  # type: ignore[attr-defined]
+    return BeforeValidator(parse)
 
 
 def _parse_filter(value: Any) -> str:
@@ -104,8 +109,10 @@ def _non_negative_float(value: Any) -> float:
     return number
 
 
-Text = Annotated[str, BeforeValidator(_parse.text), Field(min_length=1)]
-Code = Annotated[str, BeforeValidator(_parse.parse_code), Field(min_length=1)]
+# The length constraint comes first so that pydantic-core checks it on the str itself, not with a Python function
+# after the parser (the messages do not change: a cell too short is a blank one, reported as such).
+Text = Annotated[str, Field(min_length=1), BeforeValidator(_parse.text)]
+Code = Annotated[str, Field(min_length=1), BeforeValidator(_parse.parse_code)]
 OptCode = Annotated[str | None, _optional(_parse.parse_code)]
 Bool = Annotated[bool, BeforeValidator(_parse.parse_bool)]
 TextList = Annotated[list[str], BeforeValidator(_parse.parse_list)]
@@ -194,7 +201,7 @@ class Standard(Row):
     name: Text = col("标准名称", aliases=("计量标准名称",))
     institution: Text = col("机构编号", aliases=("建标单位", "所属机构"))
     quantity: Text = col("量")
-    certificate_no: Annotated[str, BeforeValidator(lambda v: "" if _parse.is_blank(v) else _parse.text(v))] = col(
+    certificate_no: Annotated[str, BeforeValidator(_parse.text_or_blank)] = col(
         "证书编号", aliases=("计量标准证书号", "计量标准考核证书号", "证书号")
     )
     certificate_expiry: OptDate = col("证书有效期至", aliases=("计量标准有效期", "有效期至", "证书有效期"))
