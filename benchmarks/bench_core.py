@@ -2,18 +2,19 @@
 
     .venv/bin/python benchmarks/bench_core.py --provinces 31 --seed 1
 
-Each stage runs once, in this process, in order; wall time and the peak resident memory
-reached so far are printed per stage (ru_maxrss). Then, in the same run, whole processes: the plain
-read of the same CSV files with Python's csv module (the floor of any file-based job), and
-`tracegraph coverage` / `tracegraph gaps` on them, each with its ratio to that floor and its peak RSS
-(the kernel's, via wait4). Markdown tables for the README. This is a measurement, never a test:
-nothing here asserts a time.
+Each stage runs once, in this process, in order, with the cycle collector off as in the CLI; wall
+time and the peak resident memory reached so far are printed per stage (ru_maxrss). Then, in the
+same run, whole processes: the plain read of the same CSV files with Python's csv module (the floor
+of any file-based job), and `tracegraph coverage` / `tracegraph gaps` on them, each with its ratio
+to that floor and its peak RSS (the kernel's, via wait4). Markdown tables for the README. This is a
+measurement, never a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import resource
 import subprocess
@@ -122,6 +123,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="whole processes: best of this many runs")
     args = parser.parse_args()
+    # The stages run as the CLI runs them: with the cycle collector off (tracegraph.cli.main).
+    gc.disable()
     stages = Stages()
     data = stages.run(
         "synthesise (not counted)", lambda: synthesize_country(args.provinces, seed=args.seed, as_of=AS_OF)

@@ -16,6 +16,7 @@ import math
 import random
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import networkx as nx
@@ -289,6 +290,16 @@ def test_the_arrays_read_off_the_rows_equal_the_arrays_of_the_built_index(seed: 
     assert arrays_content(lazy) == arrays_content(compile_graph(build_graph(ds)))
     # Read off the rows indeed (a repeated id needs the merged dicts); demand items are always a dict.
     assert ("standards" in vars(lazy)) == (seed % 3 == 2) and "upstream" not in vars(lazy)
+
+
+def test_a_group_left_for_first_use_is_built_once_and_seen_whole_by_every_thread() -> None:
+    ds = messy_dataset(4)
+    names = ["held", "standards", "upstream", "downstream", "demand", "holder", "verifies", "calibrated_on"] * 4
+    ix = compile_dataset(ds)
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda name: getattr(ix, name), names))
+    assert all(value is getattr(ix, name) for value, name in zip(seen, names, strict=True))  # one build each
+    assert index_content(ix) == index_content(compile_graph(build_graph(ds)))
 
 
 # --- the fixpoint, the covering map and the dominator tree over arrays -----------------------------------------

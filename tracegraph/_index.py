@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from tracegraph.models import Dataset, Row, TraceLink
 
 Item = tuple[str, str]  # (county code, instrument type code)
+_BUILDING = threading.RLock()
 # What the integer-id arrays read of each standard, besides its id, holder and types.
 STANDARD_FIELDS = ("primary", "status", "established", "certificate_expiry", "capacity_per_year")
 
@@ -57,7 +59,9 @@ class Index:
         build, dataset = _LAZY.get(name), self.__dict__.get("_dataset")
         if build is None or dataset is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        build(self, dataset)
+        with _BUILDING:  # the app's sessions share one index: a group is built once, and seen only whole
+            if name not in self.__dict__:
+                self.__dict__.update(build(self, dataset))
         return self.__dict__[name]
 
     def _pending(self, name: str) -> Dataset | None:
@@ -92,8 +96,10 @@ class Index:
         :attr:`calibrated_on` hold them (from the rows while those are not built)."""
         dataset = self._pending("upstream")
         if dataset is not None:
-            return {s: [(u, lk.valid_until, lk.calibrated_on) for u, lk in links.items()]
-                    for s, links in _latest_links(dataset)}
+            with _BUILDING:
+                latest = self.__dict__.get("_latest_links") or _latest_links(dataset)
+                self.__dict__["_latest_links"] = latest  # for _links_group, if the dicts are asked for
+            return {s: [(u, lk.valid_until, lk.calibrated_on) for u, lk in links.items()] for s, links in latest}
         calibrated = self.calibrated_on
         return {s: [(u, day, calibrated.get((s, u))) for u, day in ups.items()] for s, ups in self.upstream.items()}
 
@@ -293,11 +299,14 @@ def _node_attrs(rows: Sequence[Row], label: str, key: str, out: dict[str, dict])
             out[code] = attrs
 
 
+# A builder returns its group's attributes, complete, for __getattr__ to set together.
 @paused_gc()
-def _standards_group(ix: Index, dataset: Dataset) -> None:
-    ix.standards = {}
-    ix.holder, ix.held, ix.verifies = {}, defaultdict(list), defaultdict(list)
-    _node_attrs(dataset.standards, "Standard", "id", ix.standards)
+def _standards_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
+    standards: dict[str, dict] = {}
+    holder: dict[str, str] = {}
+    held: dict[str, list[str]] = defaultdict(list)
+    verifies_of: dict[str, list[str]] = defaultdict(list)
+    _node_attrs(dataset.standards, "Standard", "id", standards)
     # HOLDS: institution nodes in node order (rows, then ones only a standard names).
     holds: dict[str, dict[str, None]] = {}
     verifies: dict[str, dict[str, None]] = {}
@@ -308,11 +317,12 @@ def _standards_group(ix: Index, dataset: Dataset) -> None:
             types[code] = None
     for inst in [*(i for i in ix.institutions if i in holds), *(i for i in holds if i not in ix.institutions)]:
         for s_id in holds[inst]:
-            ix.holder[s_id] = inst
-            ix.held[inst].append(s_id)
+            holder[s_id] = inst
+            held[inst].append(s_id)
     for s_id, types in verifies.items():
         if types:
-            ix.verifies[s_id] = list(types)
+            verifies_of[s_id] = list(types)
+    return {"standards": standards, "holder": holder, "held": held, "verifies": verifies_of}
 
 
 def _latest_links(dataset: Dataset) -> list[tuple[str, dict[str, TraceLink]]]:
@@ -334,19 +344,22 @@ def _latest_links(dataset: Dataset) -> list[tuple[str, dict[str, TraceLink]]]:
 
 
 @paused_gc()
-def _links_group(ix: Index, dataset: Dataset) -> None:
-    ix.upstream, ix.calibrated_on, ix.downstream = defaultdict(dict), {}, defaultdict(list)
-    for s_id, links in _latest_links(dataset):
-        ups_of = ix.upstream[s_id]
+def _links_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
+    upstream: dict[str, dict[str, dt.date]] = defaultdict(dict)
+    calibrated_on: dict[tuple[str, str], dt.date] = {}
+    downstream: dict[str, list[str]] = defaultdict(list)
+    for s_id, links in ix.__dict__.pop("_latest_links", None) or _latest_links(dataset):
+        ups_of = upstream[s_id]
         for u, link in links.items():
             ups_of[u] = link.valid_until
             if link.calibrated_on is not None:
-                ix.calibrated_on[(s_id, u)] = link.calibrated_on
-            ix.downstream[u].append(s_id)
+                calibrated_on[(s_id, u)] = link.calibrated_on
+            downstream[u].append(s_id)
+    return {"upstream": upstream, "calibrated_on": calibrated_on, "downstream": downstream}
 
 
 @paused_gc()
-def _demand_group(ix: Index, dataset: Dataset) -> None:
+def _demand_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     """NEEDS: a repeated row updates the count in place (a dict does the same); a region's edges come in the
     order of its first rows, the regions in node order; only counts > 0 are demand items."""
     rows = dataset.demand
@@ -363,11 +376,11 @@ def _demand_group(ix: Index, dataset: Dataset) -> None:
         needs = dict(pairs[k] for k in order)
     if min(needs.values(), default=1) <= 0:
         needs = {item: n for item, n in needs.items() if n > 0}
-    ix.demand = needs
+    return {"demand": needs}
 
 
-#: The groups compile_dataset leaves for first use: attribute → the builder that sets it and its group.
-_LAZY: dict[str, Callable[[Index, Dataset], None]] = {
+#: The groups compile_dataset leaves for first use: attribute → the builder of its group.
+_LAZY: dict[str, Callable[[Index, Dataset], dict[str, Any]]] = {
     **dict.fromkeys(("standards", "holder", "held", "verifies"), _standards_group),
     **dict.fromkeys(("upstream", "calibrated_on", "downstream"), _links_group),
     "demand": _demand_group,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 
@@ -41,7 +42,12 @@ def main() -> None:
     A command over a national dataset ends holding millions of objects, and freeing them one by one at exit
     took 0.8 s of the 7.9 s of ``coverage``, after its output was complete. So the exit handlers run (temporary
     files, logging, threads), the streams are flushed, and the process ends there.
+
+    The cyclic garbage collector is off for the command: a command runs once, and what it builds (rows, dicts,
+    arrays) is freed by reference counting; the collector only rescanned those millions of objects, 1.1 s of
+    national ``gaps``, for no memory back (peak RSS equal; a 60 s programme plan 3 % higher).
     """
+    gc.disable()
     try:
         app(prog_name="tracegraph")
         code: int = 0
