@@ -115,7 +115,8 @@ def test_every_page_works_in_the_browser(app_url):
         page.goto(app_url, wait_until="networkidle")
         for label, marker in PAGES:
             page.get_by_text(label, exact=True).first.click()
-            page.locator(marker).first.wait_for(timeout=60_000)
+            # A visible one: the 变化 page's first uploader is the column map's, inside a closed expander.
+            page.locator(f"{marker} >> visible=true").first.wait_for(timeout=60_000)
             if label == "规划":
                 page.get_by_role("button", name="求解").click()
                 page.get_by_text("下载预算申请（Excel）").wait_for(timeout=120_000)
