@@ -136,8 +136,9 @@ def main() -> None:
         print(f"\nwhole processes (best of {args.repeat}):")
         processes = whole_processes(folder, args.repeat)
         print()
-    ix = stages.run("compile index from the dataset", lambda: compile_dataset(dataset))
-    stages.run("integer-id arrays", lambda: ix.arrays)
+    ix = stages.run("index: regions, types, institutions (the rest on first use)",
+                    lambda: compile_dataset(dataset))
+    stages.run("integer-id arrays (standards, links, demand off the rows)", lambda: ix.arrays)
     traceable = stages.run("traceable standards (fixpoint)", lambda: traceable_in(ix, AS_OF))
     covering = stages.run("covering standards of every item", lambda: covering_in(ix, traceable))
     report = stages.run("coverage: all regions × 8 filters",
