@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import pickle
 import random
 import subprocess
 import sys
@@ -300,6 +301,9 @@ def test_a_group_left_for_first_use_is_built_once_and_seen_whole_by_every_thread
         seen = list(pool.map(lambda name: getattr(ix, name), names))
     assert all(value is getattr(ix, name) for value, name in zip(seen, names, strict=True))  # one build each
     assert index_content(ix) == index_content(compile_graph(build_graph(ds)))
+    # Pickled before its groups are built (the planner's problem goes to a solver process), it still builds them.
+    again = pickle.loads(pickle.dumps(compile_dataset(ds)))
+    assert "standards" not in vars(again) and index_content(again) == index_content(ix)
 
 
 # --- the fixpoint, the covering map and the dominator tree over arrays -----------------------------------------

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from tracegraph.models import Dataset, Row, TraceLink
 
 Item = tuple[str, str]  # (county code, instrument type code)
-_BUILDING = threading.RLock()
 # What the integer-id arrays read of each standard, besides its id, holder and types.
 STANDARD_FIELDS = ("primary", "status", "established", "certificate_expiry", "capacity_per_year")
 
@@ -59,10 +58,20 @@ class Index:
         build, dataset = _LAZY.get(name), self.__dict__.get("_dataset")
         if build is None or dataset is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        with _BUILDING:  # the app's sessions share one index: a group is built once, and seen only whole
+        # The app's sessions share one index: a group is built once, and seen only whole. One lock per index, so
+        # that two datasets' indexes never wait for each other.
+        with self.__dict__["_building"]:
             if name not in self.__dict__:
                 self.__dict__.update(build(self, dataset))
         return self.__dict__[name]
+
+    def __getstate__(self) -> dict[str, Any]:  # a lock does not pickle (the planner's problem goes to a process)
+        return {k: v for k, v in self.__dict__.items() if k != "_building"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "_dataset" in state:
+            self.__dict__["_building"] = threading.RLock()
 
     def _pending(self, name: str) -> Dataset | None:
         """The dataset whose rows still hold ``name``'s group (None once the group is built, or for a graph)."""
@@ -96,7 +105,7 @@ class Index:
         :attr:`calibrated_on` hold them (from the rows while those are not built)."""
         dataset = self._pending("upstream")
         if dataset is not None:
-            with _BUILDING:
+            with self.__dict__["_building"]:
                 latest = self.__dict__.get("_latest_links") or _latest_links(dataset)
                 self.__dict__["_latest_links"] = latest  # for _links_group, if the dicts are asked for
             return {s: [(u, lk.valid_until, lk.calibrated_on) for u, lk in links.items()] for s, links in latest}
@@ -254,6 +263,7 @@ def compile_dataset(dataset: Dataset) -> Index:
     for name in _LAZY:
         del ix.__dict__[name]
     ix.__dict__["_dataset"] = dataset
+    ix.__dict__["_building"] = threading.RLock()
     for table, label, key, out in (("regions", "Region", "code", ix.regions),
                                    ("instrument_types", "InstrumentType", "code", ix.types),
                                    ("institutions", "Institution", "id", ix.institutions)):
