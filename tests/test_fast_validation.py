@@ -1,8 +1,9 @@
 """The column-at-a-time reader (``tracegraph._fastparse``) against a straightforward one.
 
 The reference below is the per-item implementation the validator had before: every row given to
-``Model.model_validate`` on its own, keys and links checked row by row, the cycle check on a networkx
-graph always built. On random datasets, in CSV (text cells) and JSON (typed cells), and on random
+``Model.model_validate`` on its own, names resolved, keys, standards and links checked row by row over the
+rows (the fast path reads the tables as columns and makes no row), the cycle check on a networkx graph
+always built. On random datasets, in CSV (text cells) and JSON (typed cells), and on random
 corruptions of them (bad dates and numbers, blank required cells, unknown enum words, negative counts,
 repeated keys, unknown references, cycles, missing, repeated and unknown columns, short and long
 rows, typed cells of every kind), both must give exactly the same dataset (field values and their
@@ -17,7 +18,10 @@ import csv
 import datetime as dt
 import gc
 import io
+import pickle
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, ClassVar
 from unittest import mock
@@ -114,7 +118,7 @@ def ref_check_traceability(parsed, report, as_of) -> None:
                        zh=f"与{parsed.cite('traceability', seen[pair])[1]}是同一溯源关系；以较晚的有效期为准")
         seen.setdefault(pair, number)
         graph.add_edge(*pair)
-        V._check_link_dates(parsed, report, as_of, number, link)
+        ref_check_link_dates(parsed, report, as_of, number, link)
         ref_check_link_upstream(parsed, report, number, link, standards_by_id, level_of)
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
@@ -166,10 +170,97 @@ def ref_check_demand(parsed, report, as_of) -> None:
                        type_column, d.instrument_type, zh="没有任何标准能检定这类器具")
 
 
+def ref_check_link_dates(parsed, report, as_of, number, link) -> None:
+    if link.calibrated_on is None:
+        return
+    file, column = parsed.where("traceability", "calibrated_on")
+    if link.calibrated_on > link.valid_until:
+        report.add("error", "calibrated_after_expiry", file,
+                   f"calibrated on a date after the link's valid_until ({link.valid_until})", number, column,
+                   link.calibrated_on, zh=f"检定/校准日期晚于溯源有效期至（{link.valid_until}）")
+    if link.calibrated_on > as_of:
+        report.add("warning", "calibrated_after_as_of", file,
+                   f"calibration dated after the as-of date {as_of}: the link does not count until then", number,
+                   column, link.calibrated_on, zh=f"检定/校准日期晚于评估日期 {as_of}：在该日期之前此溯源关系不计入")
+
+
+def ref_known(parsed, table, key) -> set[str]:
+    return {getattr(row, key) for _, row in parsed.rows[table]} | parsed.broken[table]
+
+
+def ref_resolve_identities(parsed, report) -> None:
+    ids = ref_known(parsed, "standards", "id")
+    by_certificate: dict[str, tuple[int, str]] = {}
+    for number, s in parsed.rows["standards"]:
+        if not s.certificate_no:
+            continue
+        if s.certificate_no in by_certificate and by_certificate[s.certificate_no][1] != s.id:
+            first, other = by_certificate[s.certificate_no]
+            file, column = parsed.where("standards", "certificate_no")
+            report.add("error", "duplicate_certificate", file,
+                       f"certificate number also held by {parsed.cite('standards', first)[0]} (standard {other})",
+                       number, column, s.certificate_no,
+                       zh=f"证书编号与{parsed.cite('standards', first)[1]}（标准 {other}）重复")
+            continue
+        by_certificate.setdefault(s.certificate_no, (number, s.id))
+    links = parsed.rows["traceability"]
+    for i, (number, link) in enumerate(links):
+        update = {f: by_certificate[getattr(link, f)][1] for f in ("standard", "upstream")
+                  if getattr(link, f) not in ids and getattr(link, f) in by_certificate}
+        if update:
+            links[i] = (number, link.model_copy(update=update))
+    institutions = ref_known(parsed, "institutions", "id")
+    named: dict[str, list[str]] = {}
+    for _, inst in parsed.rows["institutions"]:
+        named.setdefault(inst.name, []).append(inst.id)
+    rows = parsed.rows["standards"]
+    for i, (number, s) in enumerate(rows):
+        if s.institution not in institutions and len(named.get(s.institution, [])) == 1:
+            rows[i] = (number, s.model_copy(update={"institution": named[s.institution][0]}))
+
+
+def ref_check_verifies(parsed, report, table) -> None:
+    types = ref_known(parsed, "instrument_types", "code")
+    for number, row in parsed.rows[table]:
+        for code in row.verifies:
+            if code not in types:
+                V._unknown(parsed, report, table, "verifies", number, code, "instrument type code")
+
+
+def ref_check_standards(parsed, report, as_of) -> None:
+    ref_unique(parsed, "standards", report)
+    institutions = ref_known(parsed, "institutions", "id")
+    ref_check_verifies(parsed, report, "standards")
+    soon = as_of + dt.timedelta(days=V.EXPIRY_WARNING_DAYS)
+    file, column = parsed.where("standards", "certificate_expiry")
+    for number, s in parsed.rows["standards"]:
+        if s.institution not in institutions:
+            V._unknown(parsed, report, "standards", "institution", number, s.institution, "institution id")
+        if s.certificate_expiry is None and not s.primary:
+            report.add("error", "missing_expiry", file, "a non-primary standard needs a certificate expiry date",
+                       number, column, "", zh="非计量基准的标准必须填写考核证书有效期")
+        elif s.certificate_expiry is not None and s.certificate_expiry < as_of:
+            report.add("warning", "expired", file, f"certificate expired (as of {as_of})", number, column,
+                       s.certificate_expiry, zh=f"考核证书已过期（截至 {as_of}）")
+        elif s.certificate_expiry is not None and s.certificate_expiry <= soon:
+            report.add("warning", "expiring", file, f"certificate expires within {V.EXPIRY_WARNING_DAYS} days",
+                       number, column, s.certificate_expiry, zh=f"考核证书将在 {V.EXPIRY_WARNING_DAYS} 天内到期")
+        if not s.verifies and not s.primary:
+            report.add("warning", "verifies_nothing", file, "standard verifies no instrument type", number,
+                       parsed.where("standards", "verifies")[1], "", zh="该标准未填写可检器具")
+
+
+def ref_check_candidates(parsed, report, as_of) -> None:
+    ref_unique(parsed, "candidates", report)
+    ref_check_verifies(parsed, report, "candidates")
+
+
 @contextmanager
 def reference():
-    with mock.patch.multiple(V, _parse_table=ref_parse_table, _unique=ref_unique,
-                             _check_traceability=ref_check_traceability, _check_demand=ref_check_demand):
+    with mock.patch.multiple(V, _parse_table=ref_parse_table, _unique=ref_unique, _known=ref_known,
+                             _resolve_identities=ref_resolve_identities, _check_standards=ref_check_standards,
+                             _check_candidates=ref_check_candidates, _check_traceability=ref_check_traceability,
+                             _check_demand=ref_check_demand):
         yield
 
 
@@ -370,6 +461,45 @@ def test_a_synthetic_province_reads_alike() -> None:
         for number, cells in table.rows[k::97]:
             cells[number % len(cells)] = ["", "bad", "-1", "2026-13-01"][number % 4]
     assert not check(raw)[1].ok
+
+
+def test_a_dataset_holds_its_tables_as_columns_until_asked() -> None:
+    """Validation hands over the tables as columns: a field read a column at a time makes no row, and the
+    dataset, once anything looks at it whole, is the reference's (equal, dumped, pickled, copied alike)."""
+    raw = csv_raw(synthesize(synthetic_regions(1, seed=5), seed=5, as_of=AS_OF))
+    with reference():
+        ref, _ = V.validate(copy.deepcopy(raw), AS_OF)
+    fast, _ = V.validate(copy.deepcopy(raw), AS_OF)
+    held = set(fast.__pydantic_private__["pending"])
+    assert {"standards", "traceability", "demand"} <= held
+    for table in Dataset.model_fields:
+        for field in V._MODELS[table].model_fields:
+            assert fast.column(table, field) == [getattr(r, field) for r in getattr(ref, table)], (table, field)
+    assert set(fast.__pydantic_private__["pending"]) == held  # reading columns made no row
+    assert fast.standards == ref.standards and "standards" not in fast.__pydantic_private__["pending"]
+    for whole in (lambda d: d, lambda d: pickle.loads(pickle.dumps(d)), copy.copy, copy.deepcopy):
+        other, _ = V.validate(copy.deepcopy(raw), AS_OF)
+        assert whole(other) == ref
+    for look in (lambda d: d.model_dump(), lambda d: d.model_dump_json(), repr, lambda d: [k for k, _ in d],
+                 lambda d: pickle.loads(pickle.dumps(d)), lambda d: d.model_copy(update={"targets": []}).demand):
+        other, _ = V.validate(copy.deepcopy(raw), AS_OF)
+        assert look(other) == look(ref)
+        assert other.__pydantic_private__ is None  # made whole first
+    assert fast.column("demand", "count") == [d.count for d in ref.demand]  # from the rows, once made
+
+
+def test_threads_asking_for_a_table_see_one_set_of_rows() -> None:
+    raw = csv_raw(synthesize(synthetic_regions(1, seed=6), seed=6, as_of=AS_OF))
+    fast, _ = V.validate(raw, AS_OF)
+    barrier = threading.Barrier(6)
+
+    def ask(k: int) -> list[Row]:
+        barrier.wait()
+        return fast._whole().demand if k % 2 else fast.demand
+
+    with ThreadPoolExecutor(6) as pool:
+        seen = list(pool.map(ask, range(6)))
+    assert len({id(rows) for rows in seen}) == 1 and seen[0] == fast.demand
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import compress, repeat
 from operator import is_, not_
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -169,19 +169,27 @@ def _key(value: Any) -> Any:
     return None  # a datetime (equal across time zones), a zero or NaN float, a list: validated on its own
 
 
-def build_rows(model: type[Row], columns: dict[str, Sequence[Any]], count: int) -> tuple[list[Row | None], list[int]]:
-    """``count`` rows from each mapped field's cells (``None`` where a row has no cell; a required field the
-    table lacks comes as a column of ``None``): the rows, ``None`` where a row failed, and the failed positions.
-    """
-    model_fields = fields(model)
-    names = list(model_fields)
-    values: list[Sequence[Any]] = []
-    always = {n for n, f in model_fields.items() if f.required or n in columns}
-    filled: dict[str, list[bool]] = {}  # optional columns with a blank cell: the rows that fill them
+class Checked(NamedTuple):
+    """A table's cells, validated a column at a time: every field's values in row order (a blank optional
+    cell holds the field's default), which optional fields each row filled, and the rows that failed."""
+
+    values: dict[str, list[Any]]  # every field of the model, in its order
+    always: set[str]  # the fields every row gives (required, or a column with no blank cell)
+    filled: dict[str, list[bool]]  # optional columns with a blank cell: the rows that fill them
+    count: int
+    failed: list[int]  # positions of the rows with a cell that failed (their values there are FAIL)
+
+
+def check_table(model: type[Row], columns: dict[str, Sequence[Any]], count: int) -> Checked:
+    """``count`` rows' cells checked: each mapped field's cells (``None`` where a row has no cell; a required
+    field the table lacks comes as a column of ``None``)."""
+    values: dict[str, list[Any]] = {}
+    always = {n for n, f in fields(model).items() if f.required or n in columns}
+    filled: dict[str, list[bool]] = {}
     failed: set[int] = set()
-    for name, field in model_fields.items():
+    for name, field in fields(model).items():
         if name not in columns:
-            values.append([field.default() for _ in range(count)] if field.fresh else [field.default()] * count)
+            values[name] = [field.default() for _ in range(count)] if field.fresh else [field.default()] * count
             continue
         checked, distinct = check_column(field, columns[name])
         if any(map(is_, distinct, repeat(FAIL))):
@@ -192,12 +200,25 @@ def build_rows(model: type[Row], columns: dict[str, Sequence[Any]], count: int) 
             checked = [field.default() if v is BLANK else v for v in checked]
         if any(map(isinstance, distinct, repeat(_MUTABLE))):
             checked = [v.copy() if isinstance(v, _MUTABLE) else v for v in checked]  # each row its own list
-        values.append(checked)
-    rows = _make(model, map(dict, map(zip, repeat(names), zip(*values, strict=True))),
-                 _fields_sets(always, filled, count), count)
-    for i in failed:
+        values[name] = checked if isinstance(checked, list) else list(checked)
+    return Checked(values, always, filled, count, sorted(failed))
+
+
+def make_rows(model: type[Row], checked: Checked) -> list[Row | None]:
+    """The rows of a checked table, as ``model_validate`` makes them; ``None`` where a row failed."""
+    names = list(checked.values)
+    rows = _make(model, map(dict, map(zip, repeat(names), zip(*checked.values.values(), strict=True))),
+                 _fields_sets(checked.always, checked.filled, checked.count), checked.count)
+    for i in checked.failed:
         rows[i] = None
-    return rows, sorted(failed)
+    return rows
+
+
+def build_rows(model: type[Row], columns: dict[str, Sequence[Any]], count: int) -> tuple[list[Row | None], list[int]]:
+    """:func:`check_table`, then :func:`make_rows`: the rows, ``None`` where a row failed, and the failed
+    positions."""
+    checked = check_table(model, columns, count)
+    return make_rows(model, checked), checked.failed
 
 
 def _fields_sets(always: set[str], filled: dict[str, list[bool]], count: int) -> Iterable[set[str]]:

@@ -14,21 +14,23 @@ import datetime as dt
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tracegraph._gc import paused_gc
+from tracegraph.models import TABLES
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from tracegraph.algorithms._arrays import Arrays
-    from tracegraph.models import Dataset, Row, TraceLink
+    from tracegraph.models import Dataset
 
 Item = tuple[str, str]  # (county code, instrument type code)
+_TABLE_MODELS = {m.table: m for m in TABLES}
 # What the integer-id arrays read of each standard, besides its id, holder and types.
 STANDARD_FIELDS = ("primary", "status", "established", "certificate_expiry", "capacity_per_year")
 
@@ -87,12 +89,11 @@ class Index:
         """
         dataset = self._pending("standards")
         if dataset is not None:
-            rows = dataset.standards
-            ids = list(map(attrgetter("id"), rows))
+            ids = dataset.column("standards", "id")
             if len(set(ids)) == len(ids):
-                columns = {"id": ids, **{n: list(map(attrgetter(n), rows)) for n in STANDARD_FIELDS}}
-                columns["holder"] = list(map(attrgetter("institution"), rows))
-                columns["verifies"] = [list(dict.fromkeys(s.verifies)) for s in rows]
+                columns = {"id": ids, **{n: dataset.column("standards", n) for n in STANDARD_FIELDS}}
+                columns["holder"] = dataset.column("standards", "institution")
+                columns["verifies"] = list(map(list, map(dict.fromkeys, dataset.column("standards", "verifies"))))
                 return columns
         ids, attrs = list(self.standards), list(self.standards.values())
         columns = {"id": ids, **{n: [a.get(n) for a in attrs] for n in STANDARD_FIELDS}}
@@ -108,7 +109,7 @@ class Index:
             with self.__dict__["_building"]:
                 latest = self.__dict__.get("_latest_links") or _latest_links(dataset)
                 self.__dict__["_latest_links"] = latest  # for _links_group, if the dicts are asked for
-            return {s: [(u, lk.valid_until, lk.calibrated_on) for u, lk in links.items()] for s, links in latest}
+            return {s: [(u, *dates) for u, dates in links.items()] for s, links in latest}
         calibrated = self.calibrated_on
         return {s: [(u, day, calibrated.get((s, u))) for u, day in ups.items()] for s, ups in self.upstream.items()}
 
@@ -267,7 +268,7 @@ def compile_dataset(dataset: Dataset) -> Index:
     for table, label, key, out in (("regions", "Region", "code", ix.regions),
                                    ("instrument_types", "InstrumentType", "code", ix.types),
                                    ("institutions", "Institution", "id", ix.institutions)):
-        _node_attrs(getattr(dataset, table), label, key, out)
+        _node_attrs(dataset, table, label, key, out)
 
     # PART_OF: sources are region rows, in node order.
     part_of: dict[str, dict[str, None]] = {}
@@ -295,13 +296,16 @@ def compile_dataset(dataset: Dataset) -> Index:
     return ix
 
 
-def _node_attrs(rows: Sequence[Row], label: str, key: str, out: dict[str, dict]) -> None:
-    """Each row's fields as model_dump() gives them (list fields copied), without its cost, by key."""
-    lists = [name for name, value in rows[0].__dict__.items() if isinstance(value, list)] if rows else []
-    for row in rows:
-        attrs = {"label": label, **row.__dict__}
-        for name in lists:
-            attrs[name] = list(attrs[name])
+def _node_attrs(dataset: Dataset, table: str, label: str, key: str, out: dict[str, dict]) -> None:
+    """Each row's fields as model_dump() gives them (list fields copied), without its cost, by key: read a
+    column at a time, so a table the dataset holds as columns is not made into rows."""
+    names = list(_TABLE_MODELS[table].model_fields)
+    columns = [dataset.column(table, n) for n in names]
+    lists = [k for k, column in enumerate(columns) if column and isinstance(column[0], list)]
+    for values in zip(*columns, strict=True):
+        attrs = {"label": label, **dict(zip(names, values, strict=True))}
+        for k in lists:
+            attrs[names[k]] = list(values[k])
         code = attrs[key]
         if code in out:
             out[code].update(attrs)  # a repeated row: its attributes replace the earlier ones'
@@ -316,14 +320,15 @@ def _standards_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     holder: dict[str, str] = {}
     held: dict[str, list[str]] = defaultdict(list)
     verifies_of: dict[str, list[str]] = defaultdict(list)
-    _node_attrs(dataset.standards, "Standard", "id", standards)
+    _node_attrs(dataset, "standards", "Standard", "id", standards)
     # HOLDS: institution nodes in node order (rows, then ones only a standard names).
     holds: dict[str, dict[str, None]] = {}
     verifies: dict[str, dict[str, None]] = {}
-    for s in dataset.standards:
-        holds.setdefault(s.institution, {})[s.id] = None
-        types = verifies.setdefault(s.id, {})
-        for code in s.verifies:
+    for sid, inst, codes in zip(*(dataset.column("standards", f) for f in ("id", "institution", "verifies")),
+                                strict=True):
+        holds.setdefault(inst, {})[sid] = None
+        types = verifies.setdefault(sid, {})
+        for code in codes:
             types[code] = None
     for inst in [*(i for i in ix.institutions if i in holds), *(i for i in holds if i not in ix.institutions)]:
         for s_id in holds[inst]:
@@ -335,20 +340,23 @@ def _standards_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     return {"standards": standards, "holder": holder, "held": held, "verifies": verifies_of}
 
 
-def _latest_links(dataset: Dataset) -> list[tuple[str, dict[str, TraceLink]]]:
-    """TRACES_TO: each standard's links, standards in node order. Repeated rows for one link are successive
-    calibrations: the latest expiry holds (the first row reaching it), and the link keeps its first place."""
-    links: dict[str, dict[str, TraceLink]] = {}
-    for link in dataset.traceability:
-        ups = links.setdefault(link.standard, {})
-        old = ups.get(link.upstream)
-        if old is None or link.valid_until > old.valid_until:
-            ups[link.upstream] = link  # an existing key keeps its place
-    nodes = dict.fromkeys(map(attrgetter("id"), dataset.standards))
+def _latest_links(dataset: Dataset) -> list[tuple[str, dict[str, tuple[dt.date, dt.date | None]]]]:
+    """TRACES_TO: each standard's links, upstream → (valid_until, calibrated_on), standards in node order.
+    Repeated rows for one link are successive calibrations: the latest expiry holds (the first row reaching
+    it), and the link keeps its first place."""
+    links: dict[str, dict[str, tuple[dt.date, dt.date | None]]] = {}
+    standard, upstream = dataset.column("traceability", "standard"), dataset.column("traceability", "upstream")
+    for s, u, until, since in zip(standard, upstream, dataset.column("traceability", "valid_until"),
+                                  dataset.column("traceability", "calibrated_on"), strict=True):
+        ups = links.setdefault(s, {})
+        old = ups.get(u)
+        if old is None or until > old[0]:
+            ups[u] = (until, since)  # an existing key keeps its place
+    nodes = dict.fromkeys(dataset.column("standards", "id"))
     if not nodes.keys() >= links.keys():  # nodes only a link names, in the order links name them
-        for link in dataset.traceability:
-            nodes.setdefault(link.standard)
-            nodes.setdefault(link.upstream)
+        for s, u in zip(standard, upstream, strict=True):
+            nodes.setdefault(s)
+            nodes.setdefault(u)
     rank = {s: k for k, s in enumerate(nodes)}
     return sorted(links.items(), key=lambda pair: rank[pair[0]])
 
@@ -360,10 +368,10 @@ def _links_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     downstream: dict[str, list[str]] = defaultdict(list)
     for s_id, links in ix.__dict__.pop("_latest_links", None) or _latest_links(dataset):
         ups_of = upstream[s_id]
-        for u, link in links.items():
-            ups_of[u] = link.valid_until
-            if link.calibrated_on is not None:
-                calibrated_on[(s_id, u)] = link.calibrated_on
+        for u, (until, since) in links.items():
+            ups_of[u] = until
+            if since is not None:
+                calibrated_on[(s_id, u)] = since
             downstream[u].append(s_id)
     return {"upstream": upstream, "calibrated_on": calibrated_on, "downstream": downstream}
 
@@ -372,14 +380,13 @@ def _links_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
 def _demand_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     """NEEDS: a repeated row updates the count in place (a dict does the same); a region's edges come in the
     order of its first rows, the regions in node order; only counts > 0 are demand items."""
-    rows = dataset.demand
-    needs = dict(zip(zip(map(attrgetter("region"), rows), map(attrgetter("instrument_type"), rows), strict=True),
-                     map(attrgetter("count"), rows), strict=True))
+    counties = dataset.column("demand", "region")
+    needs = dict(zip(zip(counties, dataset.column("demand", "instrument_type"), strict=True),
+                     dataset.column("demand", "count"), strict=True))
     region_rank = {code: k for k, code in enumerate(ix.regions)}
-    counties = list(map(itemgetter(0), needs))
     if not region_rank.keys() >= set(counties):
         _bare_regions(dataset, region_rank)
-    ranks = list(map(region_rank.__getitem__, counties))
+    ranks = list(map(region_rank.__getitem__, map(itemgetter(0), needs)))
     if ranks != sorted(ranks):
         order = sorted(range(len(ranks)), key=ranks.__getitem__)  # stable: first rows first
         pairs = list(needs.items())
@@ -409,5 +416,5 @@ def _bare_regions(dataset: Dataset, rank: dict[str, int]) -> None:
         see(i.region)
         for code in i.serves:
             see(code)
-    for d in dataset.demand:
-        see(d.region)
+    for code in dataset.column("demand", "region"):
+        see(code)

@@ -8,7 +8,10 @@ graph builder and the Neo4j loader all derive what they need from these classes.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from functools import partial
+from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -278,8 +281,18 @@ OPTIONAL_TABLES: tuple[type[Row], ...] = (Candidate, Target, Meta)
 TABLES: tuple[type[Row], ...] = REQUIRED_TABLES + OPTIONAL_TABLES
 
 
+#: A table held as columns until its rows are asked for: every field's values in row order, and how to make
+#: the rows (:meth:`Dataset.of_columns`).
+PendingTable = tuple[dict[str, list[Any]], Callable[[], list[Any]]]
+
+
 class Dataset(BaseModel):
-    """A whole template, already validated: what the graph, figures and planner start from."""
+    """A whole template, already validated: what the graph, figures and planner start from.
+
+    Validation may hand over tables as validated columns (:meth:`of_columns`): their rows are made on first
+    use, and :meth:`column` reads a field without making them. Either way the dataset is the same value:
+    anything that looks at it whole (comparison, dumps, copies, pickling) makes the rows first.
+    """
 
     model_config = ConfigDict(frozen=True)
     regions: list[Region]
@@ -291,6 +304,76 @@ class Dataset(BaseModel):
     candidates: list[Candidate] = []
     targets: list[Target] = []
     meta: list[Meta] = []  # at most one row
+
+    @classmethod
+    def of_columns(cls, rows: dict[str, list[Any]], pending: dict[str, PendingTable]) -> Dataset:
+        """A dataset of already validated tables: ``rows`` made, ``pending`` as columns (every table once)."""
+        dataset = cls.model_construct(set(rows) | set(pending), **rows)
+        for table in pending:
+            dataset.__dict__.pop(table, None)  # (the default model_construct gave an optional table)
+        if pending:
+            object.__setattr__(dataset, "__pydantic_private__", {"pending": dict(pending),
+                                                                 "lock": threading.RLock()})
+        return dataset
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an attribute not set: a table still held as columns.
+        private = object.__getattribute__(self, "__pydantic_private__")
+        if private and name in type(self).model_fields:
+            with private["lock"]:  # the app's sessions share a dataset: its rows are made once
+                if name not in self.__dict__:
+                    self.__dict__[name] = private["pending"].pop(name)[1]()
+            return self.__dict__[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def column(self, table: str, field: str) -> list[Any]:
+        """``field`` of every row of ``table``, in row order, without making the rows where they are not made
+        yet (a list the dataset may hold: read it, do not change it)."""
+        private = self.__pydantic_private__
+        pending = private["pending"].get(table) if private else None
+        if pending is not None:
+            return pending[0][field]
+        return list(map(attrgetter(field), getattr(self, table)))
+
+    def _whole(self) -> Dataset:
+        """Every table's rows made, in the fields' order (what pydantic's own methods read)."""
+        private = self.__pydantic_private__
+        if private:
+            with private["lock"]:
+                if self.__pydantic_private__:  # (not made whole meanwhile)
+                    for table, (_, make) in list(private["pending"].items()):
+                        self.__dict__[table] = make()
+                    object.__setattr__(self, "__dict__", {n: self.__dict__[n] for n in type(self).model_fields})
+                    object.__setattr__(self, "__pydantic_private__", None)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Dataset):
+            other._whole()
+        return super(Dataset, self._whole()).__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment] - lists: unhashable, as pydantic makes it
+
+    def __iter__(self) -> Any:
+        return super(Dataset, self._whole()).__iter__()
+
+    def __repr_args__(self) -> Any:
+        return super(Dataset, self._whole()).__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return super(Dataset, self._whole()).__getstate__()
+
+    def __copy__(self) -> Dataset:
+        return super(Dataset, self._whole()).__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Dataset:
+        return super(Dataset, self._whole()).__deepcopy__(memo)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        return super(Dataset, self._whole()).model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return super(Dataset, self._whole()).model_dump_json(**kwargs)
 
     def rows(self, model: type[Row]) -> list[Row]:
         return getattr(self, model.table)

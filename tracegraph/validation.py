@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter, itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,7 +25,6 @@ from tracegraph.models import (
     TABLES,
     Dataset,
     Row,
-    TraceLink,
 )
 
 EXPIRY_WARNING_DAYS = 180
@@ -87,15 +86,74 @@ class DatasetError(Exception):
         super().__init__("dataset has errors:\n" + "\n".join(lines) + (f"\n… and {more} more" if more > 0 else ""))
 
 
+class _Held(NamedTuple):
+    """A table every row of which parsed, held as its checked columns until its rows are asked for."""
+
+    model: type[Row]
+    numbers: list[int]
+    checked: _fastparse.Checked
+
+    def make(self) -> list[Row]:
+        return _fastparse.make_rows(self.model, self.checked)  # type: ignore[return-value] - none failed
+
+
+class _Rows(dict[str, list[tuple[int, Row]]]):
+    """Table → its (row number, row) pairs; a table held as columns gets its rows on first use."""
+
+    def __init__(self, held: dict[str, _Held]) -> None:
+        super().__init__()
+        self.held = held
+
+    def __missing__(self, table: str) -> list[tuple[int, Row]]:
+        held = self.held.pop(table, None)
+        rows = [] if held is None else list(zip(held.numbers, held.make(), strict=True))
+        self[table] = rows
+        return rows
+
+
 class _Parsed:
-    """Rows that parsed, with where they came from, per table."""
+    """Rows that parsed, with where they came from, per table.
+
+    A table whose rows all parsed stays as columns (``held``): the cross-table checks read fields a column
+    at a time (:meth:`column`), and the dataset gets the columns, its rows made only if something asks.
+    ``rows[table]`` makes them at once, for the checks that go row by row.
+    """
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[tuple[int, Row]]] = defaultdict(list)
+        self.held: dict[str, _Held] = {}
+        self.rows = _Rows(self.held)
         self.files: dict[str, str] = {}
         self.headers: dict[str, dict[str, str]] = {}  # table → field → header as written
         # Keys of rows that failed to parse: they exist, so references to them are not "unknown".
         self.broken: dict[str, set[str]] = defaultdict(set)
+
+    def column(self, table: str, field: str) -> list[Any]:
+        """``field`` of each parsed row of ``table``, in order (a list the table may hold: do not change it)."""
+        held = self.held.get(table)
+        if held is not None:
+            return held.checked.values[field]
+        return list(map(attrgetter(field), map(itemgetter(1), self.rows[table])))
+
+    def numbers(self, table: str) -> list[int]:
+        """The row numbers of the parsed rows of ``table``, in order."""
+        held = self.held.get(table)
+        return held.numbers if held is not None else list(map(itemgetter(0), self.rows[table]))
+
+    def replace(self, table: str, position: int, update: dict[str, Any]) -> None:
+        """The ``position``-th row with these fields changed, as ``model_copy(update=...)`` would change it."""
+        held = self.held.get(table)
+        if held is not None and update.keys() <= held.checked.always:  # (the row's fields set stay the same)
+            for field, value in update.items():
+                held.checked.values[field][position] = value
+            return
+        number, row = self.rows[table][position]
+        self.rows[table][position] = (number, row.model_copy(update=update))
+
+    def dataset(self) -> Dataset:
+        """The dataset of the parsed rows; a table still held goes to it as columns."""
+        pending = {table: (held.checked.values, held.make) for table, held in self.held.items()}
+        return Dataset.of_columns({m.table: [row for _, row in self.rows[m.table]] for m in TABLES
+                                   if m.table not in pending}, pending)
 
     def where(self, table: str, field: str) -> tuple[str, str]:
         return self.files.get(table, f"{table}.csv"), self.headers.get(table, {}).get(field, field)
@@ -131,8 +189,7 @@ def validate(raw: RawDataset, as_of: dt.date | None = None,
     _check_references(parsed, report, as_of)
     if report.errors:
         return None, report
-    dataset = Dataset(**{m.table: [row for _, row in parsed.rows[m.table]] for m in TABLES})
-    return dataset, report
+    return parsed.dataset(), report
 
 
 @paused_gc()
@@ -168,7 +225,7 @@ def validate_parts(parts: list[tuple[str, RawDataset]], as_of: dt.date | None = 
     report.warnings += whole.warnings
     if report.errors:
         return None, report
-    return Dataset(**{m.table: [row for _, row in merged.rows[m.table]] for m in TABLES}), report
+    return merged.dataset(), report
 
 
 class _Merged(_Parsed):
@@ -185,6 +242,8 @@ class _Merged(_Parsed):
         return table in self.files
 
     def add(self, part: str, parsed: _Parsed, report: Report) -> None:
+        for table in list(parsed.held):
+            parsed.rows[table]  # each part's rows are compared with the other parts' row by row
         for table, rows in parsed.rows.items():
             self.files[table] = f"(merged):{table}"
             headers = parsed.headers.get(table, {})
@@ -319,7 +378,11 @@ def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Rep
     headers = parsed.headers[model.table] = {f: h for f, h in zip(mapping, table.headers, strict=False) if f}
     numbers = list(map(itemgetter(0), table.rows))
     cells = list(map(itemgetter(1), table.rows))
-    rows, failed = _fastparse.build_rows(model, _columns(model, mapping, cells), len(cells))
+    checked = _fastparse.check_table(model, _columns(model, mapping, cells), len(cells))
+    if not checked.failed and model.table not in parsed.rows and model.table not in parsed.held:
+        parsed.held[model.table] = _Held(model, numbers, checked)  # rows only if something asks for them
+        return
+    rows, failed = _fastparse.make_rows(model, checked), checked.failed
     for i in failed:
         data = _row_data(model, mapping, cells[i])
         try:
@@ -385,49 +448,47 @@ def _resolve_identities(parsed: _Parsed, report: Report) -> None:
     where both match), and a standard's institution may be the institution's name where no id matches."""
     ids = _known(parsed, "standards", "id")
     by_certificate: dict[str, tuple[int, str]] = {}
-    standards = parsed.rows["standards"]
-    certificates = list(map(attrgetter("certificate_no"), map(itemgetter(1), standards)))
+    numbers, sids = parsed.numbers("standards"), parsed.column("standards", "id")
+    certificates = parsed.column("standards", "certificate_no")
     held = list(filter(None, certificates))
+    repeated: Iterable[tuple[int, str, str]] = ()
     if len(set(held)) == len(held):  # each certificate number held once (the usual case)
-        numbered = zip(map(itemgetter(0), standards), map(attrgetter("id"), map(itemgetter(1), standards)), strict=True)
-        by_certificate = dict(zip(held, compress(numbered, certificates), strict=True))
-        standards = []
-    for number, s in standards:
-        if not s.certificate_no:
+        by_certificate = dict(zip(held, compress(zip(numbers, sids, strict=True), certificates), strict=True))
+    else:
+        repeated = zip(numbers, sids, certificates, strict=True)
+    for number, sid, certificate in repeated:
+        if not certificate:
             continue
-        if s.certificate_no in by_certificate and by_certificate[s.certificate_no][1] != s.id:
-            first, other = by_certificate[s.certificate_no]
+        if certificate in by_certificate and by_certificate[certificate][1] != sid:
+            first, other = by_certificate[certificate]
             file, column = parsed.where("standards", "certificate_no")
             report.add("error", "duplicate_certificate", file,
                        f"certificate number also held by {parsed.cite('standards', first)[0]} (standard {other})",
-                       number, column, s.certificate_no,
+                       number, column, certificate,
                        zh=f"证书编号与{parsed.cite('standards', first)[1]}（标准 {other}）重复")
             continue
-        by_certificate.setdefault(s.certificate_no, (number, s.id))
-    links = parsed.rows["traceability"]
-    named = set(map(attrgetter("standard"), map(itemgetter(1), links))) | set(
-        map(attrgetter("upstream"), map(itemgetter(1), links)))
-    for i, (number, link) in enumerate(links if by_certificate and not named <= ids else ()):
-        if link.standard in ids and link.upstream in ids:
-            continue
-        update = {f: by_certificate[v][1] for f in ("standard", "upstream")
-                  if (v := getattr(link, f)) not in ids and v in by_certificate}
-        if update:
-            links[i] = (number, link.model_copy(update=update))
+        by_certificate.setdefault(certificate, (number, sid))
+    standard, upstream = parsed.column("traceability", "standard"), parsed.column("traceability", "upstream")
+    if by_certificate and not (set(standard) | set(upstream)) <= ids:
+        for i, names in enumerate(zip(standard, upstream, strict=True)):
+            update = {f: by_certificate[v][1] for f, v in zip(("standard", "upstream"), names, strict=True)
+                      if v not in ids and v in by_certificate}
+            if update:
+                parsed.replace("traceability", i, update)
     _resolve_institution_names(parsed)
 
 
 def _resolve_institution_names(parsed: _Parsed) -> None:
     institutions = _known(parsed, "institutions", "id")
-    rows = parsed.rows["standards"]
-    if set(map(attrgetter("institution"), map(itemgetter(1), rows))) <= institutions:
+    holders = parsed.column("standards", "institution")
+    if set(holders) <= institutions:
         return  # every institution named by its id
     named: dict[str, list[str]] = defaultdict(list)
     for _, inst in parsed.rows["institutions"]:
         named[inst.name].append(inst.id)
-    for i, (number, s) in enumerate(rows):
-        if s.institution not in institutions and len(named.get(s.institution, [])) == 1:
-            rows[i] = (number, s.model_copy(update={"institution": named[s.institution][0]}))
+    for i, holder in enumerate(holders):
+        if holder not in institutions and len(named.get(holder, [])) == 1:
+            parsed.replace("standards", i, {"institution": named[holder][0]})
 
 
 def _report_cell_errors(
@@ -458,15 +519,20 @@ def _check_references(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
 
 def _unique(parsed: _Parsed, table: str, report: Report) -> None:
     """Report each repeat of a key after the first."""
-    rows = parsed.rows[table]
     names = _MODELS[table].key
-    keys = list(map(attrgetter(*names), map(itemgetter(1), rows))) if names else [()] * len(rows)
+    numbers = parsed.numbers(table)
+    if not names:
+        keys: list[Any] = [()] * len(numbers)
+    elif len(names) == 1:
+        keys = parsed.column(table, names[0])
+    else:
+        keys = list(zip(*(parsed.column(table, n) for n in names), strict=True))
     if len(set(keys)) == len(keys):  # no repeat (the usual case)
         return
     first: dict[Any, int] = {}
-    for key, (number, row) in zip(keys, rows, strict=True):
+    for key, number in zip(keys, numbers, strict=True):
         if key in first:
-            file, column = parsed.where(table, row.key[0])
+            file, column = parsed.where(table, names[0])
             shown = key if isinstance(key, str) else " / ".join(key)
             report.add(
                 "error",
@@ -474,7 +540,7 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> None:
                 file,
                 f"duplicate of {parsed.cite(table, first[key])[0]}",
                 number,
-                column if len(row.key) == 1 else ", ".join(row.key),
+                column if len(names) == 1 else ", ".join(names),
                 shown,
                 zh=f"与{parsed.cite(table, first[key])[1]}重复",
             )
@@ -539,7 +605,7 @@ def _region_codes(parsed: _Parsed) -> dict[str, str]:
 
 
 def _known(parsed: _Parsed, table: str, key: str) -> set[str]:
-    return set(map(attrgetter(key), map(itemgetter(1), parsed.rows[table]))) | parsed.broken[table]
+    return set(parsed.column(table, key)) | parsed.broken[table]
 
 
 def _check_institutions(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
@@ -575,10 +641,13 @@ def _check_instrument_types(parsed: _Parsed, report: Report, as_of: dt.date) -> 
     _unique(parsed, "instrument_types", report)
 
 
-def _check_verifies(parsed: _Parsed, report: Report, table: str, rows: Iterable[tuple[int, Any]]) -> None:
+def _check_verifies(parsed: _Parsed, report: Report, table: str) -> None:
     types = _known(parsed, "instrument_types", "code")
-    for number, row in rows:
-        for code in row.verifies:
+    lists = parsed.column(table, "verifies")
+    if set(chain.from_iterable(lists)) <= types:
+        return  # every code known (the usual case)
+    for number, codes in zip(parsed.numbers(table), lists, strict=True):
+        for code in codes:
             if code not in types:
                 _unknown(parsed, report, table, "verifies", number, code, "instrument type code")
 
@@ -586,16 +655,17 @@ def _check_verifies(parsed: _Parsed, report: Report, table: str, rows: Iterable[
 def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     _unique(parsed, "standards", report)
     institutions = _known(parsed, "institutions", "id")
-    rows = parsed.rows["standards"]
-    _check_verifies(parsed, report, "standards", rows)
+    _check_verifies(parsed, report, "standards")
     soon = as_of + dt.timedelta(days=EXPIRY_WARNING_DAYS)
     file, column = parsed.where("standards", "certificate_expiry")
     verifies_column = parsed.where("standards", "verifies")[1]
-    for number, s in rows:
-        if s.institution not in institutions:
-            _unknown(parsed, report, "standards", "institution", number, s.institution, "institution id")
-        if s.certificate_expiry is None:
-            if not s.primary:
+    for number, holder, expiry, primary, verifies in zip(
+            parsed.numbers("standards"), *(parsed.column("standards", f) for f in
+                                           ("institution", "certificate_expiry", "primary", "verifies")), strict=True):
+        if holder not in institutions:
+            _unknown(parsed, report, "standards", "institution", number, holder, "institution id")
+        if expiry is None:
+            if not primary:
                 report.add(
                     "error",
                     "missing_expiry",
@@ -606,12 +676,12 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                     "",
                     zh="非计量基准的标准必须填写考核证书有效期",
                 )
-        elif s.certificate_expiry < as_of:
+        elif expiry < as_of:
             report.add(
                 "warning", "expired", file, f"certificate expired (as of {as_of})", number, column,
-                s.certificate_expiry, zh=f"考核证书已过期（截至 {as_of}）",
+                expiry, zh=f"考核证书已过期（截至 {as_of}）",
             )
-        elif s.certificate_expiry <= soon:
+        elif expiry <= soon:
             report.add(
                 "warning",
                 "expiring",
@@ -619,10 +689,10 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 f"certificate expires within {EXPIRY_WARNING_DAYS} days",
                 number,
                 column,
-                s.certificate_expiry,
+                expiry,
                 zh=f"考核证书将在 {EXPIRY_WARNING_DAYS} 天内到期",
             )
-        if not s.verifies and not s.primary:  # a primary standard need not verify instruments
+        if not verifies and not primary:  # a primary standard need not verify instruments
             report.add(
                 "warning",
                 "verifies_nothing",
@@ -637,24 +707,26 @@ def _check_standards(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
 
 def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     standards = _known(parsed, "standards", "id")
-    # First row of each id (a repeated id is an error of its own) and each institution's level.
-    standards_by_id: dict[str, Any] = {}
-    for _, row in parsed.rows["standards"]:
-        standards_by_id.setdefault(row.id, row)
     level_of: dict[str, str] = {}
     for _, row in parsed.rows["institutions"]:
         level_of.setdefault(row.id, row.level)
-    # Per standard id: what _check_link_upstream compares (its quantity, and its level unless it is never too low).
-    compared = {sid: (s.quantity, level_of.get(s.institution), s.primary or level_of.get(s.institution) == "national")
-                for sid, s in standards_by_id.items()}
+    # Per standard id, of its first row (a repeated id is an error of its own): its quantity, its institution's
+    # level, and whether it is never too low an upstream (primary, or held by a national institution).
+    compared: dict[str, tuple[str, str | None, bool]] = {}
+    for sid, quantity, holder, primary in zip(*(parsed.column("standards", f) for f in
+                                                ("id", "quantity", "institution", "primary")), strict=True):
+        if sid not in compared:
+            level = level_of.get(holder)
+            compared[sid] = (quantity, level, primary or level == "national")
     seen: dict[tuple[str, str], int] = {}  # each link's first row, in the order the links come
     file, column = parsed.where("traceability", "upstream")
-    for number, link in parsed.rows["traceability"]:
-        standard, upstream, calibrated = link.standard, link.upstream, link.calibrated_on
+    for number, standard, upstream, until, calibrated in zip(
+            parsed.numbers("traceability"), *(parsed.column("traceability", f) for f in
+                                              ("standard", "upstream", "valid_until", "calibrated_on")), strict=True):
         if standard not in standards or upstream not in standards:
-            for field in ("standard", "upstream"):
-                if getattr(link, field) not in standards:
-                    _unknown(parsed, report, "traceability", field, number, getattr(link, field), "standard id")
+            for field, value in (("standard", standard), ("upstream", upstream)):
+                if value not in standards:
+                    _unknown(parsed, report, "traceability", field, number, value, "standard id")
         if standard == upstream:
             report.add("error", "self_link", file, "a standard cannot trace to itself", number, column, upstream,
                        zh="标准不能溯源到自身")
@@ -674,33 +746,32 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
             )
         else:
             seen[pair] = number
-        if calibrated is not None and (calibrated > link.valid_until or calibrated > as_of):
-            _check_link_dates(parsed, report, as_of, number, link)
+        if calibrated is not None and (calibrated > until or calibrated > as_of):
+            _check_link_dates(parsed, report, as_of, number, until, calibrated)
         low, high = compared.get(standard), compared.get(upstream)
         if low is not None and high is not None and (
                 low[0] != high[0] or (not high[2] and low[1] is not None and high[1] is not None
                                       and LEVEL_RANK[high[1]] <= LEVEL_RANK[low[1]])):
-            _check_link_upstream(report, file, column, number, link, standards_by_id, level_of)
+            _check_link_upstream(report, file, column, number, upstream, low, high)
     _report_cycles(seen, parsed, report)
 
 
-def _check_link_dates(parsed: _Parsed, report: Report, as_of: dt.date, number: int, link: TraceLink) -> None:
+def _check_link_dates(parsed: _Parsed, report: Report, as_of: dt.date, number: int, valid_until: dt.date,
+                      calibrated_on: dt.date) -> None:
     """A calibration after the link's own expiry is an error; one after the as-of date a warning."""
-    if link.calibrated_on is None:
-        return
     file, column = parsed.where("traceability", "calibrated_on")
-    if link.calibrated_on > link.valid_until:
+    if calibrated_on > valid_until:
         report.add(
             "error",
             "calibrated_after_expiry",
             file,
-            f"calibrated on a date after the link's valid_until ({link.valid_until})",
+            f"calibrated on a date after the link's valid_until ({valid_until})",
             number,
             column,
-            link.calibrated_on,
-            zh=f"检定/校准日期晚于溯源有效期至（{link.valid_until}）",
+            calibrated_on,
+            zh=f"检定/校准日期晚于溯源有效期至（{valid_until}）",
         )
-    if link.calibrated_on > as_of:
+    if calibrated_on > as_of:
         report.add(
             "warning",
             "calibrated_after_as_of",
@@ -708,42 +779,40 @@ def _check_link_dates(parsed: _Parsed, report: Report, as_of: dt.date, number: i
             f"calibration dated after the as-of date {as_of}: the link does not count until then",
             number,
             column,
-            link.calibrated_on,
+            calibrated_on,
             zh=f"检定/校准日期晚于评估日期 {as_of}：在该日期之前此溯源关系不计入",
         )
 
 
-def _check_link_upstream(report: Report, file: str, column: str, number: int, link: TraceLink,
-                         standards: dict[str, Any], level_of: dict[str, str]) -> None:
-    """Warnings: an upstream of another quantity, or one held at the same or a lower level
-    (an upstream held by a national institution, or a primary one, is never too low)."""
-    s, up = standards.get(link.standard), standards.get(link.upstream)
-    if s is None or up is None:
-        return
-    if s.quantity != up.quantity:
+def _check_link_upstream(report: Report, file: str, column: str, number: int, upstream: str,
+                         low: tuple[str, str | None, bool], high: tuple[str, str | None, bool]) -> None:
+    """Warnings: an upstream of another quantity, or one held at the same or a lower level (an upstream held
+    by a national institution, or a primary one, is never too low). ``low`` and ``high`` are the standard's
+    and the upstream's (quantity, institution level, never too low)."""
+    if low[0] != high[0]:
         report.add(
             "warning",
             "upstream_quantity",
             file,
-            f"upstream standard measures {up.quantity}, this standard {s.quantity}",
+            f"upstream standard measures {high[0]}, this standard {low[0]}",
             number,
             column,
-            link.upstream,
-            zh=f"上级标准的量（{up.quantity}）与本标准的量（{s.quantity}）不同",
+            upstream,
+            zh=f"上级标准的量（{high[0]}）与本标准的量（{low[0]}）不同",
         )
-    low, high = level_of.get(s.institution), level_of.get(up.institution)
-    if low is None or high is None or up.primary or high == "national":
+    below, above = low[1], high[1]
+    if below is None or above is None or high[2]:
         return
-    if LEVEL_RANK[high] <= LEVEL_RANK[low]:
+    if LEVEL_RANK[above] <= LEVEL_RANK[below]:
         report.add(
             "warning",
             "upstream_level",
             file,
-            f"upstream standard is held at {high} level, not above this standard's {low} level",
+            f"upstream standard is held at {above} level, not above this standard's {below} level",
             number,
             column,
-            link.upstream,
-            zh=f"上级标准所在机构为{_LEVEL_ZH[high]}，不高于本标准所在机构的级别（{_LEVEL_ZH[low]}）",
+            upstream,
+            zh=f"上级标准所在机构为{_LEVEL_ZH[above]}，不高于本标准所在机构的级别（{_LEVEL_ZH[below]}）",
         )
 
 
@@ -811,31 +880,32 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     _unique(parsed, "demand", report)
     regions = _region_codes(parsed)
     types = _known(parsed, "instrument_types", "code")
-    verified = {code for _, s in parsed.rows["standards"] for code in s.verifies}
+    verified = set(chain.from_iterable(parsed.column("standards", "verifies")))
     file, column = parsed.where("demand", "region")
     type_column = parsed.where("demand", "instrument_type")[1]
     # A row for a county and a type some standard verifies has nothing to report: most rows.
     counties = {code for code, level in regions.items() if level in ("", "county")}
     fine = types & (verified | parsed.broken["instrument_types"])
-    for number, d in parsed.rows["demand"]:
-        if d.region in counties and d.instrument_type in fine:
+    for number, region, kind in zip(parsed.numbers("demand"), parsed.column("demand", "region"),
+                                    parsed.column("demand", "instrument_type"), strict=True):
+        if region in counties and kind in fine:
             continue
-        if d.region not in regions:
-            _unknown(parsed, report, "demand", "region", number, d.region, "region code")
-        elif regions[d.region] not in ("", "county"):
+        if region not in regions:
+            _unknown(parsed, report, "demand", "region", number, region, "region code")
+        elif regions[region] not in ("", "county"):
             report.add(
                 "error",
                 "not_county",
                 file,
-                f"demand must be for a county, not a {regions[d.region]}",
+                f"demand must be for a county, not a {regions[region]}",
                 number,
                 column,
-                d.region,
-                zh=f"需求只能填写到县级地区，该地区是{_LEVEL_ZH.get(regions[d.region], regions[d.region])}",
+                region,
+                zh=f"需求只能填写到县级地区，该地区是{_LEVEL_ZH.get(regions[region], regions[region])}",
             )
-        if d.instrument_type not in types:
-            _unknown(parsed, report, "demand", "instrument_type", number, d.instrument_type, "instrument type code")
-        elif d.instrument_type not in verified and d.instrument_type not in parsed.broken["instrument_types"]:
+        if kind not in types:
+            _unknown(parsed, report, "demand", "instrument_type", number, kind, "instrument type code")
+        elif kind not in verified and kind not in parsed.broken["instrument_types"]:
             report.add(
                 "warning",
                 "unverifiable",
@@ -843,14 +913,14 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
                 "no standard anywhere verifies this instrument type",
                 number,
                 type_column,
-                d.instrument_type,
+                kind,
                 zh="没有任何标准能检定这类器具",
             )
 
 
 def _check_candidates(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     _unique(parsed, "candidates", report)
-    _check_verifies(parsed, report, "candidates", parsed.rows["candidates"])
+    _check_verifies(parsed, report, "candidates")
 
 
 def _check_targets(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
