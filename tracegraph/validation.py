@@ -242,9 +242,9 @@ class _Merged(_Parsed):
         return table in self.files
 
     def add(self, part: str, parsed: _Parsed, report: Report) -> None:
-        for table in list(parsed.held):
-            parsed.rows[table]  # each part's rows are compared with the other parts' row by row
-        for table, rows in parsed.rows.items():
+        # Each part's rows are compared with the other parts' row by row; tables in the order they were read.
+        tables = [t for t in parsed.files if t in parsed.rows or t in parsed.held]
+        for table, rows in zip(tables, map(parsed.rows.__getitem__, tables), strict=True):
             self.files[table] = f"(merged):{table}"
             headers = parsed.headers.get(table, {})
             model = _MODELS[table]

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tracegraph.algorithms._arrays import expand, group_sum
+from tracegraph.algorithms._arrays import expand, group_sum, unique
 
 _INT32_MAX = 2**31 - 1
 
@@ -212,7 +212,7 @@ def piece_flows(ptr: np.ndarray, items: np.ndarray, loads: np.ndarray, cov_ptr: 
     owner = np.repeat(np.arange(n_p), sizes)
     supply = group_sum(owner, loads[items], n_p)
     e_of, std = expand(cov_ptr, cov_std, items)
-    pairs = np.unique(owner[e_of] * n_std + std)  # the (piece, standard) pairs, by piece
+    pairs = unique(owner[e_of] * n_std + std)  # the (piece, standard) pairs, by piece
     pair_piece, pair_std = pairs // n_std, pairs % n_std
     capacity = group_sum(pair_piece, caps[pair_std], n_p)
     least = capacity.copy()  # each piece's smallest capacity (a start value no larger is at most the sum)
@@ -261,7 +261,7 @@ def _dinic(pieces: np.ndarray, ptr: np.ndarray, items: np.ndarray, loads: np.nda
     keys = pieces[piece_of] * n_std  # per element
     e_of, std = expand(cov_ptr, cov_std, elems)
     want = keys[e_of] + std
-    mine = np.unique(want)
+    mine = unique(want)
     n_s = len(mine)
     sink = n_e + n_s + 1
     arc_big = np.minimum(supply[pieces].astype(np.int64), _INT32_MAX)[piece_of[e_of]]

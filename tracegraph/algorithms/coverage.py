@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from tracegraph._gc import paused_gc
 from tracegraph._index import Index, Item, compile_graph
-from tracegraph.algorithms._arrays import Arrays, expand, group_sum
+from tracegraph.algorithms._arrays import Arrays, expand, group_sum, unique, unique_inverse
 from tracegraph.algorithms._flow import piece_flows
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.models import FILTERS
@@ -218,7 +218,7 @@ def _bounded_flows(A: Arrays, bounded: np.ndarray, ptr: np.ndarray, std: np.ndar
         at, offset = _positions(sizes[others])
         mine = e_item[starts[others][at] + offset]
         theirs = e_item[starts[rep[others]][at] + offset]
-        differ = np.unique(others[at[mine != theirs]])
+        differ = unique(others[at[mine != theirs]])
         rep[differ] = differ  # a hash collision: solved on its own
     distinct = np.flatnonzero(rep == np.arange(len(starts)))
     d_ptr = np.zeros(len(distinct) + 1, np.int64)
@@ -255,7 +255,7 @@ def _components(ptr: np.ndarray, std: np.ndarray, n_std: int) -> np.ndarray:
         if np.array_equal(new, label):
             break
         label = new
-    return np.unique(label[std[ptr[:-1]]], return_inverse=True)[1]
+    return unique_inverse(label[std[ptr[:-1]]])
 
 
 def _rate(part: int, whole: int) -> float | None:
