@@ -39,7 +39,7 @@ from tracegraph import _fastparse, _parse, _raw
 from tracegraph import io as tio
 from tracegraph import validation as V
 from tracegraph._gc import paused_gc
-from tracegraph.models import LEVEL_RANK, TABLES, Dataset, Meta, Region, Row, Standard, Target
+from tracegraph.models import LEVEL_RANK, MODELS, TABLES, Dataset, Meta, Region, Row, Standard, Target
 from tracegraph.synth import synthesize, synthetic_regions
 
 AS_OF = b.AS_OF
@@ -374,7 +374,7 @@ def corrupted(draw: st.DrawFn, raw: _raw.RawDataset) -> _raw.RawDataset:
             del raw[name]
         elif op == "rename" and width:
             j = draw(st.integers(0, width - 1))
-            model = V._MODELS[name]
+            model = MODELS[name]
             table.headers[j] = draw(st.sampled_from(["junk", "", *table.headers, *model.columns().values(),
                                                      *(a for al in model.aliases().values() for a in al),
                                                      table.headers[j].upper()]))
@@ -473,7 +473,7 @@ def test_a_dataset_holds_its_tables_as_columns_until_asked() -> None:
     held = set(fast.__pydantic_private__["pending"])
     assert {"standards", "traceability", "demand"} <= held
     for table in Dataset.model_fields:
-        for field in V._MODELS[table].model_fields:
+        for field in MODELS[table].model_fields:
             assert fast.column(table, field) == [getattr(r, field) for r in getattr(ref, table)], (table, field)
     assert set(fast.__pydantic_private__["pending"]) == held  # reading columns made no row
     assert fast.standards == ref.standards and "standards" not in fast.__pydantic_private__["pending"]
@@ -512,7 +512,8 @@ def test_rows_are_what_model_validate_makes() -> None:
              "quantity": ["m", "m", "m"], "certificate_no": ["", "C2", " "], "certificate_expiry": ["2027-01-01"] * 3,
              "status": ["在用", "in_service", "retired"], "primary": ["", "是", "0"],
              "capacity_per_year": ["", "12", ""], "verifies": ["T1;T2", "", "T1；T2"]}
-    rows, failed = _fastparse.build_rows(Standard, cells, 3)
+    checked = _fastparse.check_table(Standard, cells, 3)
+    rows, failed = _fastparse.make_rows(Standard, checked), checked.failed
     assert failed == []
     expected = [Standard.model_validate({f: c[i] for f, c in cells.items()
                                          if Standard.model_fields[f].is_required() or not _parse.is_blank(c[i])})
@@ -522,8 +523,9 @@ def test_rows_are_what_model_validate_makes() -> None:
 
 
 def test_failed_rows_are_named() -> None:
-    rows, failed = _fastparse.build_rows(Region, {"code": ["1", "2", "3"], "name": ["a", "", "c"],
-                                                  "level": ["city", "city", "town"], "parent": [None, None, None]}, 3)
+    checked = _fastparse.check_table(Region, {"code": ["1", "2", "3"], "name": ["a", "", "c"],
+                                              "level": ["city", "city", "town"], "parent": [None, None, None]}, 3)
+    rows, failed = _fastparse.make_rows(Region, checked), checked.failed
     assert failed == [1, 2] and rows[1:] == [None, None] and rows[0] == Region(code="1", name="a", level="city",
                                                                                     parent=None)
 

@@ -200,7 +200,7 @@ def check_table(model: type[Row], columns: dict[str, Sequence[Any]], count: int)
             checked = [field.default() if v is BLANK else v for v in checked]
         if any(map(isinstance, distinct, repeat(_MUTABLE))):
             checked = [v.copy() if isinstance(v, _MUTABLE) else v for v in checked]  # each row its own list
-        values[name] = checked if isinstance(checked, list) else list(checked)
+        values[name] = checked
     return Checked(values, always, filled, count, sorted(failed))
 
 
@@ -212,13 +212,6 @@ def make_rows(model: type[Row], checked: Checked) -> list[Row | None]:
     for i in checked.failed:
         rows[i] = None
     return rows
-
-
-def build_rows(model: type[Row], columns: dict[str, Sequence[Any]], count: int) -> tuple[list[Row | None], list[int]]:
-    """:func:`check_table`, then :func:`make_rows`: the rows, ``None`` where a row failed, and the failed
-    positions."""
-    checked = check_table(model, columns, count)
-    return make_rows(model, checked), checked.failed
 
 
 def _fields_sets(always: set[str], filled: dict[str, list[bool]], count: int) -> Iterable[set[str]]:

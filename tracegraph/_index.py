@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tracegraph._gc import paused_gc
-from tracegraph.models import TABLES
+from tracegraph.models import MODELS
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from tracegraph.models import Dataset
 
 Item = tuple[str, str]  # (county code, instrument type code)
-_TABLE_MODELS = {m.table: m for m in TABLES}
 # What the integer-id arrays read of each standard, besides its id, holder and types.
 STANDARD_FIELDS = ("primary", "status", "established", "certificate_expiry", "capacity_per_year")
 
@@ -299,7 +298,7 @@ def compile_dataset(dataset: Dataset) -> Index:
 def _node_attrs(dataset: Dataset, table: str, label: str, key: str, out: dict[str, dict]) -> None:
     """Each row's fields as model_dump() gives them (list fields copied), without its cost, by key: read a
     column at a time, so a table the dataset holds as columns is not made into rows."""
-    names = list(_TABLE_MODELS[table].model_fields)
+    names = list(MODELS[table].model_fields)
     columns = [dataset.column(table, n) for n in names]
     lists = [k for k, column in enumerate(columns) if column and isinstance(column[0], list)]
     for values in zip(*columns, strict=True):

@@ -21,7 +21,7 @@ from typing import IO, Any, TypeVar
 
 from tracegraph._gc import paused_gc
 from tracegraph.limits import MIB, RATIO_FLOOR, Limits
-from tracegraph.models import TABLES
+from tracegraph.models import MODELS, TABLES
 
 _T = TypeVar("_T")
 
@@ -44,7 +44,6 @@ class RawTable:
 
 RawDataset = dict[str, RawTable]
 _TABLE_NAMES = [t.table for t in TABLES]
-_MODELS = {t.table: t for t in TABLES}
 _CHUNK = 1 << 20
 
 
@@ -180,7 +179,7 @@ def _by_table(files: dict[str, _T], where: str) -> dict[str, _T]:
     found: dict[str, tuple[str, _T]] = {}
     for name, value in files.items():
         table = Path(name).name.lower().removesuffix(".csv")
-        if table not in _MODELS or Path(name).name.startswith("._"):  # ._x.csv: macOS resource forks in zips
+        if table not in MODELS or Path(name).name.startswith("._"):  # ._x.csv: macOS resource forks in zips
             continue
         if table in found:
             raise UnreadableDataset(f"{where}: two files for table {table}: {found[table][0]} and {name}")
@@ -357,7 +356,7 @@ def raw_from_json(doc: Any, name: str, limits: Limits | None = None) -> RawDatas
         if len(records) + 1 > limits.max_rows:
             raise _too_many_rows(file, limits)
         # An empty table still has its columns (writers emit "table": [] for it).
-        headers = list(dict.fromkeys(k for r in records for k in r)) or list(_MODELS[table].model_fields)
+        headers = list(dict.fromkeys(k for r in records for k in r)) or list(MODELS[table].model_fields)
         rows = [(i, [r.get(h) for h in headers]) for i, r in enumerate(records, start=2)]
         for number, cells in rows:
             _check_json_cells(file, number, cells, limits)

@@ -279,6 +279,8 @@ class Meta(Row):
 REQUIRED_TABLES: tuple[type[Row], ...] = (Region, Institution, InstrumentType, Standard, TraceLink, Demand)
 OPTIONAL_TABLES: tuple[type[Row], ...] = (Candidate, Target, Meta)
 TABLES: tuple[type[Row], ...] = REQUIRED_TABLES + OPTIONAL_TABLES
+#: Table name → its model.
+MODELS: dict[str, type[Row]] = {m.table: m for m in TABLES}
 
 
 #: A table held as columns until its rows are asked for: every field's values in row order, and how to make

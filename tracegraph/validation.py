@@ -20,6 +20,7 @@ from tracegraph._raw import RawDataset, RawTable
 from tracegraph.models import (
     COUNT_METRICS,
     LEVEL_RANK,
+    MODELS,
     REQUIRED_TABLES,
     STALE_DAYS,
     TABLES,
@@ -247,7 +248,7 @@ class _Merged(_Parsed):
         for table, rows in zip(tables, map(parsed.rows.__getitem__, tables), strict=True):
             self.files[table] = f"(merged):{table}"
             headers = parsed.headers.get(table, {})
-            model = _MODELS[table]
+            model = MODELS[table]
             for number, row in rows:
                 key = tuple(getattr(row, k) for k in model.key) if model.key else None
                 if key is not None and key in self.keys[table]:
@@ -314,9 +315,6 @@ def _merge_meta(first: Row, other: Row) -> Row:
     return first.model_copy(update={"snapshot_date": min(first.snapshot_date, other.snapshot_date),
                                     "source": join(first.source, other.source),
                                     "compiled_by": join(first.compiled_by, other.compiled_by)})
-
-
-_MODELS = {m.table: m for m in TABLES}
 
 
 @paused_gc()
@@ -519,7 +517,7 @@ def _check_references(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
 
 def _unique(parsed: _Parsed, table: str, report: Report) -> None:
     """Report each repeat of a key after the first."""
-    names = _MODELS[table].key
+    names = MODELS[table].key
     numbers = parsed.numbers(table)
     if not names:
         keys: list[Any] = [()] * len(numbers)

@@ -44,10 +44,8 @@ def expand(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.nd
 def unique(values: np.ndarray) -> np.ndarray:
     """The distinct integers of ``values``, sorted: ``np.unique`` by a sort. (numpy 2.3+ finds the distinct
     values of an integer array by hashing, then sorts them: 50× slower here on a million int64.)"""
-    if values.size < 2:
-        return np.sort(values)
     ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
 def unique_inverse(values: np.ndarray) -> np.ndarray:
