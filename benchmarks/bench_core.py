@@ -138,7 +138,7 @@ def main() -> None:
         print()
     ix = stages.run("index: regions, types, institutions (the rest on first use)",
                     lambda: compile_dataset(dataset))
-    stages.run("integer-id arrays (standards, links, demand off the rows)", lambda: ix.arrays)
+    stages.run("integer-id arrays (standards, links, demand off the columns)", lambda: ix.arrays)
     traceable = stages.run("traceable standards (fixpoint)", lambda: traceable_in(ix, AS_OF))
     covering = stages.run("covering standards of every item", lambda: covering_in(ix, traceable))
     report = stages.run("coverage: all regions × 8 filters",
