@@ -266,8 +266,12 @@ def test_compile_dataset_gives_the_graphs_index_on_the_samples(name: str) -> Non
 
 
 def arrays_content(ix) -> dict:
-    """Every array and list of ``ix.arrays``, as plain lists (the covering cache left out)."""
-    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in vars(ix.arrays).items() if k != "_coverings"}
+    """Every array and list of ``ix.arrays``, as plain lists, the item and link keys included (what they are
+    made from, and the covering cache, left out)."""
+    A = ix.arrays
+    keys = {"item_keys": A.item_keys, "link_keys": A.link_keys}
+    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in {**vars(A), **keys}.items()
+            if not k.startswith("_")}
 
 
 def repeated_standard(seed: int) -> Dataset:

@@ -100,17 +100,31 @@ class Index:
         columns["verifies"] = [self.verifies.get(s, []) for s in ids]
         return columns
 
-    def links_by_standard(self) -> dict[str, list[tuple[str, dt.date, dt.date | None]]]:
-        """Each standard's links once: (upstream, valid_until, calibrated_on), as :attr:`upstream` and
-        :attr:`calibrated_on` hold them (from the rows while those are not built)."""
+    def link_columns(self) -> tuple[list[str], list[str], list[dt.date], list[dt.date | None]]:
+        """The links as columns (standard, upstream, valid_until, calibrated_on): the traceability rows while
+        the links' dicts are not built (repeated rows and all: the integer-id arrays pick each link's latest
+        row as :func:`_latest_links` does), else each link of :attr:`upstream` once."""
         dataset = self._pending("upstream")
         if dataset is not None:
-            with self.__dict__["_building"]:
-                latest = self.__dict__.get("_latest_links") or _latest_links(dataset)
-                self.__dict__["_latest_links"] = latest  # for _links_group, if the dicts are asked for
-            return {s: [(u, *dates) for u, dates in links.items()] for s, links in latest}
+            return tuple(dataset.column("traceability", f)  # type: ignore[return-value]
+                         for f in ("standard", "upstream", "valid_until", "calibrated_on"))
         calibrated = self.calibrated_on
-        return {s: [(u, day, calibrated.get((s, u))) for u, day in ups.items()] for s, ups in self.upstream.items()}
+        pairs = [(s, u) for s, ups in self.upstream.items() for u in ups]
+        return ([s for s, _ in pairs], [u for _, u in pairs], [self.upstream[s][u] for s, u in pairs],
+                list(map(calibrated.get, pairs)))
+
+    def demand_rows(self) -> tuple[list[str], list[str], list[int], list[int] | range]:
+        """The demand as columns (county, instrument type, count) and each row's county's rank: the demand rows
+        while :attr:`demand` is not built (repeated rows, counts ≤ 0 and all; the integer-id arrays make them
+        the items :attr:`demand` would hold), else the items of :attr:`demand`, ranked in their order."""
+        dataset = self._pending("demand")
+        if dataset is None:
+            items = list(self.demand)
+            return [c for c, _ in items], [t for _, t in items], list(self.demand.values()), range(len(items))
+        counties = dataset.column("demand", "region")
+        rank = _region_rank(self, dataset)
+        return (counties, dataset.column("demand", "instrument_type"), dataset.column("demand", "count"),
+                list(map(rank.__getitem__, counties)))
 
     # --- regions -------------------------------------------------------------------
     def ancestors_or_self(self, code: str) -> list[str]:
@@ -365,7 +379,7 @@ def _links_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     upstream: dict[str, dict[str, dt.date]] = defaultdict(dict)
     calibrated_on: dict[tuple[str, str], dt.date] = {}
     downstream: dict[str, list[str]] = defaultdict(list)
-    for s_id, links in ix.__dict__.pop("_latest_links", None) or _latest_links(dataset):
+    for s_id, links in _latest_links(dataset):
         ups_of = upstream[s_id]
         for u, (until, since) in links.items():
             ups_of[u] = until
@@ -382,9 +396,7 @@ def _demand_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     counties = dataset.column("demand", "region")
     needs = dict(zip(zip(counties, dataset.column("demand", "instrument_type"), strict=True),
                      dataset.column("demand", "count"), strict=True))
-    region_rank = {code: k for k, code in enumerate(ix.regions)}
-    if not region_rank.keys() >= set(counties):
-        _bare_regions(dataset, region_rank)
+    region_rank = _region_rank(ix, dataset)
     ranks = list(map(region_rank.__getitem__, map(itemgetter(0), needs)))
     if ranks != sorted(ranks):
         order = sorted(range(len(ranks)), key=ranks.__getitem__)  # stable: first rows first
@@ -393,6 +405,14 @@ def _demand_group(ix: Index, dataset: Dataset) -> dict[str, Any]:
     if min(needs.values(), default=1) <= 0:
         needs = {item: n for item, n in needs.items() if n > 0}
     return {"demand": needs}
+
+
+def _region_rank(ix: Index, dataset: Dataset) -> dict[str, int]:
+    """Region code → its node's place among the regions (codes no row defines after, as the graph makes them)."""
+    region_rank = {code: k for k, code in enumerate(ix.regions)}
+    if not region_rank.keys() >= set(dataset.column("demand", "region")):
+        _bare_regions(dataset, region_rank)
+    return region_rank
 
 
 #: The groups compile_dataset leaves for first use: attribute → the builder of its group.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,31 @@ def group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _items(types: list[str], counts: list[int], ranks: Sequence[int]) -> tuple[np.ndarray, list[int], list[str],
+                                                                             np.ndarray]:
+    """The demand items of the demand rows, as the graph's NEEDS edges hold them: rows for one (county, type)
+    are one item, in the place of its first row, with its last row's count; items by the rank of their county
+    (stable); only counts > 0. Each row's county is known by its rank. Returns each item's first row, its
+    count, the type codes and each item's type as a position in them."""
+    m = len(types)
+    codes = list(dict.fromkeys(types))
+    code_of = {t: k for k, t in enumerate(codes)}
+    code = np.fromiter(map(code_of.__getitem__, types), np.int64, m)
+    rank = np.fromiter(ranks, np.int64, m)
+    pair = rank * max(len(codes), 1) + code
+    order = np.argsort(pair, kind="stable")  # each item's rows, first row first
+    starts = np.flatnonzero(np.r_[True, pair[order][1:] != pair[order][:-1]]) if m else order
+    first, last = order[starts], order[np.r_[starts[1:], m] - 1] if m else order
+    keep = np.lexsort((first, rank[first]))
+    first, last = first[keep], last[keep]
+    count = list(map(counts.__getitem__, last.tolist()))
+    if min(count, default=1) <= 0:
+        positive = np.array([n > 0 for n in count], bool)
+        first, last = first[positive], last[positive]
+        count = [n for n in count if n > 0]
+    return first, count, codes, code[first]
+
+
 class Arrays:
     """Integer ids and numpy arrays of one :class:`~tracegraph._index.Index` (``Index.arrays``)."""
 
@@ -107,9 +133,10 @@ class Arrays:
         self.holder = np.fromiter(map(self.inst_index.get, columns["holder"], repeat(-1)), np.int64, n)
         self.region_ids = list(ix.regions)
         self.region_index = {r: k for k, r in enumerate(self.region_ids)}
+        counties, types, counts, ranks = ix.demand_rows()
+        first, counts, codes, item_code = _items(types, counts, ranks)
         type_index = {t: k for k, t in enumerate(ix.types)}
-        item_counties, item_types = zip(*ix.demand, strict=True) if ix.demand else ((), ())
-        named = set(chain.from_iterable(columns["verifies"])).union(item_types)
+        named = set(chain.from_iterable(columns["verifies"])).union(codes[k] for k in unique(item_code).tolist())
         for code in sorted(named - type_index.keys()):
             type_index[code] = len(type_index)  # a type only a row names: matched by code alone
         self.type_index = type_index
@@ -119,29 +146,13 @@ class Arrays:
         self.serve_ptr, self.serve_inst = csr([[self.inst_index[i] for i in serving.get(r, ())]
                                                for r in self.region_ids])
         # --- links -----------------------------------------------------------------------------------
-        ls, lu, until, calibrated, keys = [], [], [], [], []
-        std_index, links = self.std_index, ix.links_by_standard()
-        for k, s in enumerate(std_ids):
-            for u, day, since in links.get(s, ()):
-                j = std_index.get(u)
-                if j is None:
-                    continue  # an upstream no row defines never counts
-                ls.append(k)
-                lu.append(j)
-                until.append(day)
-                calibrated.append(since)
-                keys.append((s, u))
-        self.link_s, self.link_u = np.array(ls, np.int64), np.array(lu, np.int64)
-        self.link_until = _ordinals(until, 0)
-        self.link_calibrated = _ordinals(calibrated, 0)
-        self.link_keys = keys
+        self.link_s, self.link_u, self.link_until, self.link_calibrated = self._links(*ix.link_columns())
         # --- demand items -----------------------------------------------------------------------------
-        self.item_keys: list[Item] = list(ix.demand)
-        m = self.n_items = len(self.item_keys)
-        region_index = self.region_index
-        self.item_region = np.fromiter(map(region_index.get, item_counties, repeat(-1)), np.int64, m)
-        self.item_type = np.fromiter(map(type_index.__getitem__, item_types), np.int64, m)
-        counts = list(ix.demand.values())
+        self._item_rows = (counties, types, first.tolist())
+        m = self.n_items = len(counts)
+        self.item_region = np.fromiter(map(self.region_index.get, map(counties.__getitem__, self._item_rows[2]),
+                                           repeat(-1)), np.int64, m)
+        self.item_type = np.array([type_index[c] for c in codes], np.int64)[item_code] if m else item_code
         periods = {type_index[t]: a["verification_period_months"] for t, a in ix.types.items()}
         bounded_caps = [c for c in caps if c is not None]
         top = max(12 * self.scale, 1)
@@ -156,6 +167,36 @@ class Arrays:
             period = np.array([periods.get(t, 1) for t in range(self.n_types)], np.int64)
             self.load = self.count * factor // period[self.item_type] if m else np.zeros(0, np.int64)
             self.cap = np.array([0 if c is None else c * self.scale for c in caps], np.int64)
+
+    def _links(self, standard: list[str], upstream: list[str], until: list[dt.date],
+               calibrated: list[dt.date | None]) -> tuple[np.ndarray, ...]:
+        """(link_s, link_u, link_until, link_calibrated) of each link between two standards: of repeated rows
+        for one link the first reaching the latest ``valid_until`` holds (as in the graph); links in standard
+        order, each standard's in the order of their first rows. (An upstream no row defines never counts.)"""
+        index, n = self.std_index, len(standard)
+        s = np.fromiter(map(index.get, standard, repeat(-1)), np.int64, n)
+        u = np.fromiter(map(index.get, upstream, repeat(-1)), np.int64, n)
+        rows = np.flatnonzero((s >= 0) & (u >= 0))
+        s, u = s[rows], u[rows]
+        day = np.fromiter(map(dt.date.toordinal, until), np.int64, n)[rows]
+        pair = s * max(self.n_std, 1) + u
+        order = np.lexsort((rows, -day, pair))  # each link's rows: the latest first, then the earliest row
+        starts = np.flatnonzero(np.r_[True, pair[order][1:] != pair[order][:-1]]) if rows.size else rows
+        latest, first = order[starts], np.minimum.reduceat(rows[order], starts) if rows.size else rows
+        latest = latest[np.lexsort((first, s[latest]))]
+        return s[latest], u[latest], day[latest], _ordinals([calibrated[k] for k in rows[latest].tolist()], 0)
+
+    @cached_property
+    def item_keys(self) -> list[Item]:
+        """(county, instrument type) of each demand item, in item order."""
+        counties, types, rows = self._item_rows
+        return list(zip(map(counties.__getitem__, rows), map(types.__getitem__, rows), strict=True))
+
+    @cached_property
+    def link_keys(self) -> list[tuple[str, str]]:
+        """(standard, upstream) ids of each link, in link order."""
+        ids = self.std_ids
+        return [(ids[a], ids[b]) for a, b in zip(self.link_s.tolist(), self.link_u.tolist(), strict=True)]
 
     # --- standards at a date --------------------------------------------------------------------------
     def valid_at(self, day: int) -> np.ndarray:
