@@ -223,3 +223,61 @@ def test_random_targets_files(tmp_path_factory, data):
         return
     assert all(p.file == "targets.csv" and p.message for p in report.errors + report.warnings)
     assert all(r.metric for r in rows)
+
+
+# --- the columnar CSV reader against the csv module ----------------------------------------------------------
+# Bytes a CSV file is made of, odd ones included: separators, quotes, CR, LF, NUL, BOM, spaces, non-UTF-8.
+PIECE = st.sampled_from([b",", b"\n", b"\r\n", b"\r", b'"', b" ", b"\t", b"\x00", b"\xef\xbb\xbf", b"\xff", b"a",
+                         b"1", b"S1", "县".encode(), "县".encode("gb18030"), b"2026-01-01", b"\xe2\x80\xa8", b"\x0c"])
+
+
+def read_both(data: bytes, limits):
+    """(columnar-or-csv, csv module) outcomes of one file: its headers and rows, or the unreadable message."""
+    from tracegraph import _raw
+
+    def outcome_of(read):
+        try:
+            table = read()
+        except UnreadableDataset as exc:
+            return str(exc)
+        return table.headers, table.rows, table.numbers(), table.columns(list(range(len(table.headers) + 1)))
+
+    return (outcome_of(lambda: _raw._table_from_bytes("demand", "demand.csv", data, limits)),
+            outcome_of(lambda: _raw._csv_table("demand", "demand.csv", _raw.decode(data, "demand.csv"), limits)))
+
+
+@settings(FUZZ, max_examples=400)
+@given(pieces=st.lists(PIECE, max_size=40), rows=st.lists(st.lists(CELL, min_size=3, max_size=3), max_size=5),
+       plain=st.booleans(), max_rows=st.sampled_from([3, 100]), max_cell=st.sampled_from([4, 1000]))
+def test_the_columnar_reader_reads_as_the_csv_module(pieces, rows, plain, max_rows, max_cell):
+    """Whatever the bytes (random pieces, or rows csv.writer wrote), the table read a column at a time is the
+    table the csv module reads: the same headers, rows, row numbers and columns, or the same error."""
+    from tracegraph.limits import Limits
+
+    if plain:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([["region", "instrument_type", "count"], *rows])
+        data = buffer.getvalue().encode("utf-8-sig")
+    else:
+        data = b"region,instrument_type,count\n" + b"".join(pieces)
+    fast, slow = read_both(data, Limits(max_rows=max_rows, max_cell_chars=max_cell))
+    assert fast == slow
+
+
+def test_a_plain_file_is_read_a_column_at_a_time_and_any_other_by_the_csv_module():
+    """Which reader reads what: the test above would pass if the columnar one were never used."""
+    from tracegraph import _raw
+    from tracegraph.limits import Limits
+
+    limits = Limits()
+    plain = "\ufeffregion,instrument_type,count\r\n370402,IT001,5\r\n370402, IT002 ,\r\n".encode()
+    table = _raw._table_from_bytes("demand", "demand.csv", plain, limits)
+    assert table._columns == [["370402", "370402"], ["IT001", " IT002 "], ["5", ""]]
+    assert table.rows == [(2, ["370402", "IT001", "5"]), (3, ["370402", " IT002 ", ""])]
+    for other in (plain.replace(b"IT001", b'"IT001"'), plain.replace(b"\r\n370402, IT", b"\r\n\r\n370402, IT"),
+                  plain.replace(b",5", b",5,6"), plain.replace(b"IT001", "县".encode("gb18030")),
+                  plain.replace(b"\r\n", b"\r")):
+        assert _raw._columnar_table("demand", "demand.csv", other, limits) is None
+        assert _raw._table_from_bytes("demand", "demand.csv", other, limits).rows  # read by the csv module
+    assert _raw._columnar_table("demand", "demand.csv", plain, Limits(max_rows=2)) is None
+    assert _raw._columnar_table("demand", "demand.csv", plain, Limits(max_cell_chars=5)) is None

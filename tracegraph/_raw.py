@@ -15,7 +15,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -34,12 +34,52 @@ class LimitReached(UnreadableDataset):
     """The source is larger than a :class:`~tracegraph.limits.Limits` allows (refused before it is inflated)."""
 
 
-@dataclass
 class RawTable:
-    table: str
-    file: str
-    headers: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    """A table's cells as written: its headers, and each row's spreadsheet number and cells (blank rows left
+    out). A plain CSV file (:func:`_columnar_table`) is read a column at a time: its ``rows`` are made only
+    if asked for, and until then :meth:`columns` hands out the columns as read (don't edit them)."""
+
+    def __init__(self, table: str, file: str, headers: list[str], rows: list[tuple[int, list[Any]]] | None = None,
+                 *, columns: list[list[str]] | None = None) -> None:
+        self.table, self.file, self.headers = table, file, headers
+        self._rows = [] if rows is None and columns is None else rows
+        self._columns = columns  # rows 2, 3, … of a table with no blank row, every row as wide as the headers
+
+    def __repr__(self) -> str:
+        return f"RawTable({self.table!r}, {self.file!r}, {len(self)} rows)"
+
+    def __len__(self) -> int:
+        return len(self._columns[0]) if self._columns else len(self.rows)
+
+    @property
+    def rows(self) -> list[tuple[int, list[Any]]]:
+        """(number, cells) of each row. Once asked for, the rows are the table (a caller may edit them): the
+        columns as read are dropped."""
+        if self._rows is None:
+            self._rows = list(enumerate(map(list, zip(*self._columns, strict=True)), start=2))  # type: ignore[misc]
+            self._columns = None
+        return self._rows
+
+    def numbers(self) -> list[int]:
+        """Each row's spreadsheet row number."""
+        if self._columns is not None:
+            return list(range(2, len(self) + 2))
+        return list(map(itemgetter(0), self.rows))
+
+    def cells(self, i: int) -> list[Any]:
+        """The cells of the ``i``-th row (0-based, blank rows not counted)."""
+        if self._columns is not None:
+            return [column[i] for column in self._columns]
+        return self.rows[i][1]
+
+    def columns(self, positions: list[int]) -> list[list[Any]]:
+        """The cells at each of ``positions`` in every row (``None`` where a row is shorter), a list each."""
+        if self._columns is not None:
+            return [self._columns[k] for k in positions]
+        cells = list(map(itemgetter(1), self.rows))
+        narrowest = min(map(len, cells), default=0)
+        return [list(map(itemgetter(k), cells)) if k < narrowest else [c[k] if k < len(c) else None for c in cells]
+                for k in positions]
 
 
 RawDataset = dict[str, RawTable]
@@ -101,7 +141,7 @@ def read_table_file(path: Path, table: str, limits: Limits | None = None) -> Raw
         raise UnreadableDataset(f"{path}: no such file")
     limits = limits or Limits.resolve()
     _check_size(path.name, path.stat().st_size, limits)
-    return _csv_table(table, path.name, decode(path.read_bytes(), path.name), limits)
+    return _table_from_bytes(table, path.name, path.read_bytes(), limits)
 
 
 def decode(data: bytes, file: str) -> str:
@@ -164,7 +204,7 @@ class _CsvFolder(Mapping[str, RawTable]):
     def __getitem__(self, table: str) -> RawTable:
         path = self._files[table]
         _check_size(path.name, path.stat().st_size, self._limits)
-        return _csv_table(table, path.name, decode(path.read_bytes(), path.name), self._limits)
+        return _table_from_bytes(table, path.name, path.read_bytes(), self._limits)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._files)
@@ -185,6 +225,48 @@ def _by_table(files: dict[str, _T], where: str) -> dict[str, _T]:
             raise UnreadableDataset(f"{where}: two files for table {table}: {found[table][0]} and {name}")
         found[table] = (name, value)
     return {table: found[table][1] for table in _TABLE_NAMES if table in found}
+
+
+def _table_from_bytes(table: str, file: str, data: bytes, limits: Limits, where: str | None = None) -> RawTable:
+    """A CSV file's table: a column at a time when the file is plain, else by the csv module. (``where``: the
+    file as the unreadable-file messages name it, an archive member's with its archive.)"""
+    return _columnar_table(table, file, data, limits) or _csv_table(table, file, decode(data, where or file), limits)
+
+
+def _columnar_table(table: str, file: str, data: bytes, limits: Limits) -> RawTable | None:
+    """A plain CSV file's table, a column at a time (pyarrow's reader, in C++); ``None`` for any other file.
+
+    Plain: UTF-8 (BOM or not) without a quote, a NUL or a lone CR, every row as wide as the header, no blank
+    row, within the limits. There the csv module's cells and row numbers are known (a row per line, the
+    cells between commas, rows numbered from 2), and pyarrow gives the same cells ~3× faster, as columns. Any
+    other file (quoted cells, GB18030, ragged or blank rows, a limit passed…) goes to the csv module, which
+    reads it as before and says what is wrong with it."""
+    end = data.find(b"\n")
+    if end < 0 or b'"' in data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        headers = _headers(data[:end].rstrip(b"\r").decode("utf-8-sig").split(","))
+    except UnicodeDecodeError:
+        return None
+    import pyarrow as pa  # imported late: the app's uploads and the small readers never need it
+    import pyarrow.compute as pc
+    from pyarrow import csv as pa_csv
+
+    names = [f"c{k}" for k in range(len(headers))]
+    try:
+        read = pa_csv.read_csv(pa.py_buffer(data), pa_csv.ReadOptions(column_names=names, skip_rows=1),
+                               pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+                               pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                     strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # ragged rows, not UTF-8…
+        return None
+    widest = max((pc.max(pc.binary_length(c)).as_py() or 0 for c in read.columns), default=0)
+    if read.num_rows > limits.max_rows - 1 or max(widest, *map(len, headers)) > limits.max_cell_chars:
+        return None
+    columns = [c.to_pylist() for c in read.columns]
+    if columns and not all(map(str.strip, columns[0])):  # a row may be blank (the csv module skips those)
+        return None
+    return RawTable(table, file, headers, columns=columns)
 
 
 @paused_gc()  # (not around openpyxl: only the cells read here are known to be acyclic)
@@ -232,8 +314,8 @@ def _read_zip(source: Path | IO[bytes], name: str, limits: Limits) -> RawDataset
         for table, info in _by_table(members, name).items():
             file = f"{name}:{info.filename}"
             _check_member(file, info.file_size, info.compress_size, limits)
-            raw[table] = _csv_table(table, Path(info.filename).name, decode(_inflate(archive, info, file, limits),
-                                                                            file), limits)
+            raw[table] = _table_from_bytes(table, Path(info.filename).name, _inflate(archive, info, file, limits),
+                                           limits, file)
         return raw
 
 

@@ -374,15 +374,14 @@ def _parse_table(model: type[Row], table: RawTable, parsed: _Parsed, report: Rep
     if mapping is None:
         return
     headers = parsed.headers[model.table] = {f: h for f, h in zip(mapping, table.headers, strict=False) if f}
-    numbers = list(map(itemgetter(0), table.rows))
-    cells = list(map(itemgetter(1), table.rows))
-    checked = _fastparse.check_table(model, _columns(model, mapping, cells), len(cells))
+    numbers = table.numbers()
+    checked = _fastparse.check_table(model, _columns(model, mapping, table), len(numbers))
     if not checked.failed and model.table not in parsed.rows and model.table not in parsed.held:
         parsed.held[model.table] = _Held(model, numbers, checked)  # rows only if something asks for them
         return
     rows, failed = _fastparse.make_rows(model, checked), checked.failed
     for i in failed:
-        data = _row_data(model, mapping, cells[i])
+        data = _row_data(model, mapping, table.cells(i))
         try:
             rows[i] = model.model_validate(data)  # (never: the column's validator is the model's)
         except ValidationError as exc:
@@ -406,15 +405,13 @@ def _row_data(model: type[Row], mapping: list[str | None], cells: list[Any]) -> 
     return data
 
 
-def _columns(model: type[Row], mapping: list[str | None], cells: list[list[Any]]) -> dict[str, list[Any]]:
+def _columns(model: type[Row], mapping: list[str | None], table: RawTable) -> dict[str, list[Any]]:
     """Each mapped field's cells, a column each, as :func:`_row_data` gives them: ``None`` where a row is
     short, and a column of ``None`` for a required field the table lacks."""
-    width = max((i + 1 for i, f in enumerate(mapping) if f), default=0)
-    whole = not cells or min(map(len, cells)) >= width
-    columns = {f: list(map(itemgetter(i), cells)) if whole else [c[i] if i < len(c) else None for c in cells]
-               for i, f in enumerate(mapping) if f}
+    fields = {i: f for i, f in enumerate(mapping) if f}
+    columns = dict(zip(fields.values(), table.columns(list(fields)), strict=True))
     for field in model.required_columns():
-        columns.setdefault(field, [None] * len(cells))
+        columns.setdefault(field, [None] * len(table))
     fallback = getattr(model, "id_fallback", None)
     if fallback in columns and _fastparse.any_blank(columns["id"]):
         columns["id"] = [b if _parse.is_blank(a) and not _parse.is_blank(b) else a
