@@ -58,6 +58,18 @@ def unique_inverse(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _runs(keys: np.ndarray, want: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each wanted key's run starts in the sorted ``keys`` (0 ≤ key < ``bound``), and its length: from
+    a table of run starts over every key when that is small (a lookup each), else by binary search."""
+    if bound <= 1 << 24:
+        starts = np.zeros(bound + 1, np.int64)
+        np.cumsum(np.bincount(keys, minlength=bound), out=starts[1:])
+        lo = starts[want]
+        return lo, starts[want + 1] - lo
+    lo = np.searchsorted(keys, want, "left")
+    return lo, np.searchsorted(keys, want, "right") - lo
+
+
 def ordinal(day: dt.date | None, blank: int) -> int:
     return blank if day is None else day.toordinal()
 
@@ -266,27 +278,25 @@ class Arrays:
         return found
 
     def _covering(self, traceable: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        T = self.n_types
+        T, n = self.n_types, max(self.n_std, 1)
         found = np.flatnonzero(traceable)
         s_rep, types = expand(self.ver_ptr, self.ver_type, found)
         s_rep = found[s_rep]
         holder = self.holder[s_rep]
         keep = holder >= 0
-        pair = holder[keep] * T + types[keep]
-        order = np.argsort(pair, kind="stable")
-        pair, by_pair = pair[order], s_rep[keep][order]
+        # Each (institution, type)'s standards, by id: one sort of pair·n + rank.
+        slot = np.sort((holder[keep] * T + types[keep]) * n + self.std_rank[s_rep[keep]])
+        pair, by_pair = slot // n, self.std_by_rank[slot % n]
         items = items[self.item_region[items] >= 0]
         owner, inst = expand(self.serve_ptr, self.serve_inst, self.item_region[items])
         item_of = items[owner]
-        want = inst * T + self.item_type[item_of]
-        lo, hi = np.searchsorted(pair, want, "left"), np.searchsorted(pair, want, "right")
-        counts = hi - lo
+        lo, counts = _runs(pair, inst * T + self.item_type[item_of], len(self.inst_ids) * T)
         item_of = np.repeat(item_of, counts)
         offsets = np.arange(item_of.size) - np.repeat(np.cumsum(counts) - counts, counts)
         std = by_pair[np.repeat(lo, counts) + offsets]
-        # Sort each item's standards by id: one sort of item·n + rank.
-        n = max(self.n_std, 1)
-        key = np.sort(item_of * n + self.std_rank[std])
+        # Each item's standards by id: they come as a few runs sorted already (one per serving institution),
+        # which the stable sort (a merge sort) merges.
+        key = np.sort(item_of * n + self.std_rank[std], kind="stable")
         item_of = key // n
         std = self.std_by_rank[key % n]
         ptr = np.zeros(self.n_items + 1, np.int64)
