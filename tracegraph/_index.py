@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -314,12 +315,15 @@ def _node_attrs(dataset: Dataset, table: str, label: str, key: str, out: dict[st
     column at a time, so a table the dataset holds as columns is not made into rows."""
     names = list(MODELS[table].model_fields)
     columns = [dataset.column(table, n) for n in names]
-    lists = [k for k, column in enumerate(columns) if column and isinstance(column[0], list)]
-    for values in zip(*columns, strict=True):
-        attrs = {"label": label, **dict(zip(names, values, strict=True))}
-        for k in lists:
-            attrs[names[k]] = list(values[k])
-        code = attrs[key]
+    for k, column in enumerate(columns):
+        if column and isinstance(column[0], list):
+            columns[k] = list(map(list, column))  # each row its own list
+    rows = map(dict, map(zip, repeat(("label", *names)), zip(repeat(label), *columns)))
+    keys = columns[names.index(key)]
+    if not out and len(set(keys)) == len(keys):
+        out.update(zip(keys, rows, strict=True))
+        return
+    for code, attrs in zip(keys, rows, strict=True):
         if code in out:
             out[code].update(attrs)  # a repeated row: its attributes replace the earlier ones'
         else:

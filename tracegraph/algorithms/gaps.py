@@ -119,8 +119,8 @@ def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[s
 
 def _gap(ix: Index, county: str, t: str, count: int, verified: bool, serving: list[StandardProblem]) -> Gap:
     reason: GapReason = "no_standard" if not verified else "not_served" if not serving else "invalid"
-    return Gap(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
-               type_name=ix.types[t]["name"], count=count, reason=reason, standards=serving)
+    return Gap.model_construct(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
+                               type_name=ix.types[t]["name"], count=count, reason=reason, standards=serving)
 
 
 def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> StandardProblem:
@@ -175,10 +175,11 @@ def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impac
         node = link_node(s, u) if s in traceable and u in traceable else None
         rows.append(("link", s, u, ix.upstream[s][u], node))
     broken, items, instruments = impacts.counts([r[4] for r in rows])
-    out = [Expiring(kind=kind, standard=s, upstream=u, institution=ix.holder[s], expires=expires,
-                    days_left=(expires - as_of).days,
-                    broken_standards=impacts.broken_standards(node) if b else [], lost_items=i,
-                    lost_instruments=n)
+    # Built from values of the right types (tens of thousands nationally): constructed, not validated again.
+    out = [Expiring.model_construct(kind=kind, standard=s, upstream=u, institution=ix.holder[s], expires=expires,
+                                    days_left=(expires - as_of).days,
+                                    broken_standards=impacts.broken_standards(node) if b else [], lost_items=i,
+                                    lost_instruments=n)
            for (kind, s, u, expires, node), b, i, n in zip(rows, broken, items, instruments, strict=True)]
     out.sort(key=expiring_order)
     return out
