@@ -381,7 +381,8 @@ def _write_conf(home: Path, bolt_port: int, http_port: int, auth: bool) -> None:
 
 def _set_initial_password(home: Path, java: Path, password: str) -> None:
     """`neo4j-admin dbms set-initial-password`, with the password in a 0600 @argfile so it never
-    shows up in `ps`. Takes effect at the next start while user neo4j still has the default
+    shows up in `ps`, after ``--`` so that one starting with "-" (1 in 64 of ``secrets.token_urlsafe``'s) is
+    not read as an option. Takes effect at the next start while user neo4j still has the default
     password; otherwise it is a no-op and the login check in start() reports the mismatch."""
     if len(password) < 8 or "\n" in password or "\r" in password:
         raise ValueError("Neo4j password must be at least 8 characters, on one line")
@@ -392,7 +393,7 @@ def _set_initial_password(home: Path, java: Path, password: str) -> None:
     fd, argfile = tempfile.mkstemp(prefix="setpw-", dir=home / "run")  # mkstemp => mode 0600
     try:
         with os.fdopen(fd, "w") as fh:
-            fh.write("\n".join(map(quote, [_ADMIN, "dbms", "set-initial-password", password])) + "\n")
+            fh.write("\n".join(map(quote, [_ADMIN, "dbms", "set-initial-password", "--", password])) + "\n")
         run = subprocess.run(
             [str(java), "-cp", f"{home / 'lib'}/*", f"@{argfile}"],
             env=_java_env(java, home),

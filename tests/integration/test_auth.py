@@ -65,7 +65,8 @@ def _cli(env: dict[str, str], *args: object) -> subprocess.CompletedProcess:
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer]:
     home = tmp_path_factory.mktemp("neo4j-auth")
     bolt, http = _free_port(), _free_port()
-    srv = AuthServer(f"bolt://127.0.0.1:{bolt}", secrets.token_urlsafe(18), home, "", home / "no-settings.toml")
+    # A password that starts with "-" (as 1 in 64 random ones do): it must not be read as an option anywhere.
+    srv = AuthServer(f"bolt://127.0.0.1:{bolt}", "-" + secrets.token_urlsafe(18), home, "", home / "no-settings.toml")
     started = _cli(_env(srv, TRACEGRAPH_NEO4J_PASSWORD=srv.password), "neo4j", "start", "--auth", "--home", home,
                    "--share-lib", server._home(None), "--bolt-port", bolt, "--http-port", http)
     try:
