@@ -8,6 +8,7 @@ algorithms are also exercised on inputs the validator would refuse (cycles).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from builders import AS_OF, EARLIER, LATER, calibrated_link, dataset, link, std
@@ -370,3 +371,19 @@ def test_renewed_standard_keeps_fresh_links_but_must_exist():
     assert traceable_in(ix, AS_OF, renewed={"A", "B"}) == {"P", "A"}
     assert traceable_in(ix, LATER, renewed={"A", "B"}) == {"P", "A", "B"}
     assert isinstance(ix.upstream["A"]["P"], dt.date) and ix.calibrated_on == {("A", "P"): AS_OF + DAY}
+
+
+def test_the_chain_view_cuts_a_long_name_with_an_ellipsis():
+    """A node's box shows at most 14 characters of its name; a cut one ends in '…' (the tooltip has it whole)."""
+    from tracegraph.ui.chainview import chain_html
+
+    long_name = "活塞式压力计标准装置（第1套）"  # 15 characters: the closing bracket used to vanish silently
+    named = [std("P", "NIM", primary=True).model_copy(update={"name": "压力基准"}),
+             std("S", "PROV").model_copy(update={"name": long_name})]
+    ds = dataset(named, [link("S", "P")], [])
+    page = chain_html([chain(build_graph(ds), "S", AS_OF)])
+    def shown(text: str) -> bool:  # as the page's node data holds it (JSON, non-ASCII escaped)
+        return json.dumps(text) in page
+
+    assert shown("S\n活塞式压力计标准装置（第1…") and shown("P\n压力基准")
+    assert shown(f"S {long_name}")  # the tooltip

@@ -57,6 +57,12 @@ def node_details(node: ChainNode, lang: Lang) -> str:
     return "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in rows)
 
 
+def _short(name: str, width: int = 14) -> str:
+    """A node's name in its box: cut with an ellipsis past ``width`` characters, so a cut name says so
+    (the full name is the node's tooltip and details)."""
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
 def chain_html(chains: list[Chain], lang: Lang = "zh", height: int = 560) -> str:
     """One page drawing the union of ``chains`` (a standard's, or every standard that could serve an item)."""
     net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
@@ -64,7 +70,7 @@ def chain_html(chains: list[Chain], lang: Lang = "zh", height: int = 560) -> str
     for n in nodes.values():
         colour = COLOURS[state(n)]
         start = any(c.standard == n.id for c in chains)
-        net.add_node(n.id, label=f"{n.id}\n{n.name[:14]}", color=colour, level=_ROW[n.level], shape="box",
+        net.add_node(n.id, label=f"{n.id}\n{_short(n.name)}", color=colour, level=_ROW[n.level], shape="box",
                      font={"color": "#ffffff"}, borderWidth=3 if start else 1, title=f"{n.id} {n.name}",
                      details=node_details(n, lang))
     links = {(link.standard, link.upstream): link for c in chains for link in c.links}
