@@ -256,7 +256,8 @@ def _columnar_table(table: str, file: str, data: bytes, limits: Limits) -> RawTa
         read = pa_csv.read_csv(pa.py_buffer(data), pa_csv.ReadOptions(column_names=names, skip_rows=1),
                                pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
                                pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                     strings_can_be_null=False))
+                                                     strings_can_be_null=False),
+                               memory_pool=pa.system_memory_pool())  # (mimalloc would keep the freed table)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # ragged rows, not UTF-8…
         return None
     widest = max(map(_longest, itertools.chain.from_iterable(c.chunks for c in read.columns)), default=0)
