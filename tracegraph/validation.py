@@ -713,7 +713,8 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
         seen.pop(pair, None)
     compared = _link_ends(parsed)
     file, column = parsed.where("traceability", "upstream")
-    for k in _suspect_links(standards, seen, compared, pairs, numbers, until, calibrated, as_of):
+    for k in _suspect_links(standards, seen, compared, (standard, upstream), pairs, numbers, until, calibrated,
+                            as_of):
         number, (s, u) = numbers[k], pairs[k]
         if s not in standards or u not in standards:
             for field, value in (("standard", s), ("upstream", u)):
@@ -758,16 +759,15 @@ def _too_low(low: tuple[str, str | None, bool], high: tuple[str, str | None, boo
 
 
 def _suspect_links(standards: set[str], seen: dict[tuple[str, str], int],
-                   compared: dict[str, tuple[str, str | None, bool]], pairs: list[tuple[str, str]],
-                   numbers: list[int], until: list[dt.date], calibrated: list[dt.date | None],
-                   as_of: dt.date) -> list[int]:
+                   compared: dict[str, tuple[str, str | None, bool]], ends: tuple[list[str], list[str]],
+                   pairs: list[tuple[str, str]], numbers: list[int], until: list[dt.date],
+                   calibrated: list[dt.date | None], as_of: dt.date) -> list[int]:
     """The positions, in order, of the links a check may report (the rest pass them all): an unknown end, a
     link to itself or repeated, a calibration after the expiry or the date, an upstream too low. Found a
     whole column at a time, because a national dataset's links nearly all pass."""
     import numpy as np
 
     n = len(pairs)
-    ends = list(map(itemgetter(0), pairs)), list(map(itemgetter(1), pairs))
     flagged = ~np.fromiter(map(standards.__contains__, ends[0]), bool, n)
     flagged |= ~np.fromiter(map(standards.__contains__, ends[1]), bool, n)
     flagged |= np.fromiter(map(ne, map(seen.get, pairs), numbers), bool, n)  # repeated (or to itself)

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from tracegraph._gc import paused_gc
 from tracegraph._index import Index, Item, compile_graph
-from tracegraph.algorithms._arrays import unique
+from tracegraph.algorithms._arrays import expand, unique
 from tracegraph.algorithms.chains import traceable_in
 from tracegraph.algorithms.coverage import covering_arrays, covering_in
 
@@ -233,13 +233,6 @@ def _dominator_tree(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarra
     return idom, pre, size
 
 
-def _out_edges(ptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    """Positions, in a CSR layout with row pointers ``ptr``, of every entry of the rows ``nodes``."""
-    lo = ptr[nodes]
-    count = ptr[nodes + 1] - lo
-    return np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-
-
 def _starts(x: np.ndarray) -> np.ndarray:
     """Where each run of equal values of ``x`` starts."""
     start = np.ones(len(x), bool)
@@ -264,7 +257,7 @@ def _topological_levels(n: int, src: np.ndarray, dst: np.ndarray) -> list[np.nda
     levels = [np.zeros(1, np.int64)]
     placed = 1
     while True:
-        out = succ[_out_edges(ptr, levels[-1])]
+        out = expand(ptr, succ, levels[-1])[1]
         np.subtract.at(indeg, out, 1)
         nodes = unique(out[indeg[out] == 0])
         if not nodes.size:
@@ -287,7 +280,7 @@ def _reached(ptr: np.ndarray, succ: np.ndarray, limit: int) -> np.ndarray | None
         rings += 1
         if rings > limit:
             return None
-        out = succ[_out_edges(ptr, frontier)]
+        out = expand(ptr, succ, frontier)[1]
         frontier = unique(out[~seen[out]])
         seen[frontier] = True
     return seen
