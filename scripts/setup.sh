@@ -19,8 +19,10 @@ fi
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'wqy\|cjk'; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null; }
+    # Wait for another apt (a second set-up, unattended upgrades) instead of failing on its lock.
+    apt=(apt-get -o DPkg::Lock::Timeout=600)
+    "${apt[@]}" install -y -q chromium fonts-wqy-zenhei >/dev/null 2>&1 \
+      || { "${apt[@]}" update -q >/dev/null && "${apt[@]}" install -y -q chromium fonts-wqy-zenhei >/dev/null; }
   else
     echo "note: install Debian's chromium and fonts-wqy-zenhei for the browser test (needs root)" >&2
   fi
