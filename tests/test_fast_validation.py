@@ -522,6 +522,30 @@ def test_rows_are_what_model_validate_makes() -> None:
     assert rows[0].verifies is not rows[2].verifies  # equal lists, each row its own
 
 
+def test_coded_columns_check_as_their_lists_do() -> None:
+    """A column read a column at a time (distinct cells and codes, a cell listed twice when two blocks of the
+    file both have it) gives the values, blanks and failures its plain list gives."""
+    import numpy as np
+
+    def coded(column: list[str]) -> _raw.Coded:
+        cells = list(dict.fromkeys(column)) + [column[0]]  # a repeat, as two blocks would list it
+        codes = np.array([len(cells) - 1 if i % 2 and c == column[0] else cells.index(c)
+                          for i, c in enumerate(column)], np.int32)
+        return _raw.Coded(cells, codes)
+
+    cells = {"id": ["S1", "S2", "S3", "S4"], "name": ["a", "a", "b", "a"], "institution": ["I"] * 4,
+             "quantity": ["m"] * 4, "certificate_no": ["", "C2", " ", ""],
+             "certificate_expiry": ["2027-01-01", "2027-13-01", "2027-01-01", ""],
+             "status": ["在用", "in_service", "retired", "在用"], "primary": ["", "是", "0", "maybe"],
+             "capacity_per_year": ["", "12", "-1", ""], "verifies": ["T1;T2", "", "T1；T2", "T1;T2"]}
+    plain = _fastparse.check_table(Standard, cells, 4)
+    fast = _fastparse.check_table(Standard, {f: coded(c) for f, c in cells.items()}, 4)
+    assert fast == plain and fast.failed == [1, 2, 3]
+    assert coded(cells["name"]) == cells["name"] and list(coded(cells["name"])) == cells["name"]
+    verifies = fast.values["verifies"]
+    assert verifies[0] == verifies[3] and verifies[0] is not verifies[3]  # equal lists, each row its own
+
+
 def test_failed_rows_are_named() -> None:
     checked = _fastparse.check_table(Region, {"code": ["1", "2", "3"], "name": ["a", "", "c"],
                                               "level": ["city", "city", "town"], "parent": [None, None, None]}, 3)

@@ -23,6 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator, core_schema
 
 from tracegraph import _parse
+from tracegraph._raw import Coded
 from tracegraph.models import Row
 
 #: A cell that failed its field's validation.
@@ -136,6 +137,9 @@ def any_blank(cells: Sequence[Any]) -> bool:
 
 def check_column(field: Field, column: Sequence[Any]) -> tuple[list[Any], list[Any]]:
     """Each cell's :meth:`Field.check`, and the distinct results; equal cells are validated once."""
+    if isinstance(column, Coded):  # text cells, distinct ones listed by the reader
+        results = field.check_all(column.cells)
+        return column.take(results), results
     try:
         distinct = list(set(column))
     except TypeError:  # a list or another unhashable cell

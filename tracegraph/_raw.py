@@ -14,7 +14,7 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -34,13 +34,56 @@ class LimitReached(UnreadableDataset):
     """The source is larger than a :class:`~tracegraph.limits.Limits` allows (refused before it is inflated)."""
 
 
+class Coded(Sequence[str]):
+    """A column of text cells as read a column at a time: its distinct cells (``cells``) and, per row, the
+    position of its cell among them (``codes``, a numpy array). A sequence of the cells like any other column;
+    a reader of the column can instead work once per distinct cell and spread the results with :meth:`take`.
+    (``cells`` may repeat a cell: pyarrow encodes each block of the file on its own.)"""
+
+    __slots__ = ("cells", "codes", "_list")
+
+    def __init__(self, cells: list[str], codes: Any) -> None:
+        self.cells, self.codes = cells, codes
+        self._list: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.tolist()[i] if isinstance(i, slice) else self.cells[self.codes[i]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and self.tolist() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # (a column, like a list)
+
+    def __repr__(self) -> str:
+        return f"Coded({self.tolist()!r})"
+
+    def tolist(self) -> list[str]:
+        """The cells in row order, each distinct cell one shared str (made once, then kept)."""
+        if self._list is None:
+            self._list = self.take(self.cells)
+        return self._list
+
+    def take(self, per_cell: Sequence[Any]) -> list[Any]:
+        """Row by row, the value given for the row's distinct cell (``per_cell[k]`` for ``cells[k]``)."""
+        import numpy as np
+
+        values = np.fromiter(per_cell, dtype=object, count=len(per_cell))  # (a list value stays one element)
+        return values[self.codes].tolist()
+
+
 class RawTable:
     """A table's cells as written: its headers, and each row's spreadsheet number and cells (blank rows left
     out). A plain CSV file (:func:`_columnar_table`) is read a column at a time: its ``rows`` are made only
     if asked for, and until then :meth:`columns` hands out the columns as read (don't edit them)."""
 
     def __init__(self, table: str, file: str, headers: list[str], rows: list[tuple[int, list[Any]]] | None = None,
-                 *, columns: list[list[str]] | None = None) -> None:
+                 *, columns: list[Coded] | None = None) -> None:
         self.table, self.file, self.headers = table, file, headers
         self._rows = [] if rows is None and columns is None else rows
         self._columns = columns  # rows 2, 3, … of a table with no blank row, every row as wide as the headers
@@ -72,8 +115,9 @@ class RawTable:
             return [column[i] for column in self._columns]
         return self.rows[i][1]
 
-    def columns(self, positions: list[int]) -> list[list[Any]]:
-        """The cells at each of ``positions`` in every row (``None`` where a row is shorter), a list each."""
+    def columns(self, positions: list[int]) -> list[Sequence[Any]]:
+        """The cells at each of ``positions`` in every row (``None`` where a row is shorter): a list each, or
+        a :class:`Coded` column as read."""
         if self._columns is not None:
             return [self._columns[k] for k in positions]
         cells = list(map(itemgetter(1), self.rows))
@@ -252,21 +296,39 @@ def _columnar_table(table: str, file: str, data: bytes, limits: Limits) -> RawTa
     from pyarrow import csv as pa_csv
 
     names = [f"c{k}" for k in range(len(headers))]
+    text = pa.dictionary(pa.int32(), pa.string())  # each distinct cell made a str once, not once per row
     try:
         read = pa_csv.read_csv(pa.py_buffer(data), pa_csv.ReadOptions(column_names=names, skip_rows=1),
                                pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-                               pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                               pa_csv.ConvertOptions(column_types=dict.fromkeys(names, text),
                                                      strings_can_be_null=False),
                                memory_pool=pa.system_memory_pool())  # (mimalloc would keep the freed table)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # ragged rows, not UTF-8…
         return None
-    widest = max(map(_longest, itertools.chain.from_iterable(c.chunks for c in read.columns)), default=0)
+    dictionaries = [chunk.dictionary for column in read.columns for chunk in column.chunks]
+    widest = max(map(_longest, dictionaries), default=0)
     if read.num_rows > limits.max_rows - 1 or max(widest, *map(len, headers)) > limits.max_cell_chars:
         return None
-    columns = [c.to_pylist() for c in read.columns]
-    if columns and not all(map(str.strip, columns[0])):  # a row may be blank (the csv module skips those)
+    columns = [_coded(column) for column in read.columns]
+    if columns and not all(map(str.strip, columns[0].cells)):  # a row may be blank (the csv module skips those)
         return None
     return RawTable(table, file, headers, columns=columns)
+
+
+def _coded(column: Any) -> Coded:
+    """A pyarrow dictionary column as a :class:`Coded` one: the blocks' dictionaries one after another."""
+    import numpy as np
+
+    cells: list[str] = []
+    codes = []
+    for chunk in column.chunks:  # (no null: strings_can_be_null is off)
+        # From the buffer: pyarrow's to_numpy would import pandas (0.2 s) to convert a plain int32 array.
+        indices = chunk.indices
+        if len(indices):
+            codes.append(np.frombuffer(indices.buffers()[1], np.int32, len(indices), indices.offset * 4)
+                         + len(cells))
+        cells += chunk.dictionary.to_pylist()
+    return Coded(cells, np.concatenate(codes) if codes else np.zeros(0, np.int32))
 
 
 def _longest(chunk: Any) -> int:
