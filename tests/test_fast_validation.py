@@ -528,7 +528,7 @@ def test_coded_columns_check_as_their_lists_do() -> None:
     import numpy as np
 
     def coded(column: list[str]) -> _raw.Coded:
-        cells = list(dict.fromkeys(column)) + [column[0]]  # a repeat, as two blocks would list it
+        cells = [*dict.fromkeys(column), column[0]]  # a repeat, as two blocks would list it
         codes = np.array([len(cells) - 1 if i % 2 and c == column[0] else cells.index(c)
                           for i, c in enumerate(column)], np.int32)
         return _raw.Coded(cells, codes)

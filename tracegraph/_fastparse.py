@@ -11,7 +11,6 @@ caller to validate one by one and report.
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import compress, repeat
@@ -23,6 +22,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator, core_schema
 
 from tracegraph import _parse
+from tracegraph._construct import construct_many
 from tracegraph._raw import Coded
 from tracegraph.models import Row
 
@@ -136,7 +136,8 @@ def any_blank(cells: Sequence[Any]) -> bool:
 
 
 def check_column(field: Field, column: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-    """Each cell's :meth:`Field.check`, and the distinct results; equal cells are validated once."""
+    """Each cell's :meth:`Field.check`, and the distinct results; equal cells are validated once. (For a
+    :class:`Coded` column the distinct results are its cells', in the order of ``column.cells``.)"""
     if isinstance(column, Coded):  # text cells, distinct ones listed by the reader
         results = field.check_all(column.cells)
         return column.take(results), results
@@ -195,13 +196,18 @@ def check_table(model: type[Row], columns: dict[str, Sequence[Any]], count: int)
         if name not in columns:
             values[name] = [field.default() for _ in range(count)] if field.fresh else [field.default()] * count
             continue
-        checked, distinct = check_column(field, columns[name])
+        column = columns[name]
+        checked, distinct = check_column(field, column)
         if any(map(is_, distinct, repeat(FAIL))):
             failed.update(i for i, v in enumerate(checked) if v is FAIL)
         if any(map(is_, distinct, repeat(BLANK))):
-            filled[name] = [v is not BLANK for v in checked]
             always.discard(name)
-            checked = [field.default() if v is BLANK else v for v in checked]
+            if isinstance(column, Coded) and not field.fresh:  # once per distinct cell (``distinct`` is per cell)
+                filled[name] = column.take([v is not BLANK for v in distinct])
+                checked = column.take([field.default() if v is BLANK else v for v in distinct])
+            else:
+                filled[name] = [v is not BLANK for v in checked]
+                checked = [field.default() if v is BLANK else v for v in checked]
         if any(map(isinstance, distinct, repeat(_MUTABLE))):
             checked = [v.copy() if isinstance(v, _MUTABLE) else v for v in checked]  # each row its own list
         values[name] = checked
@@ -211,8 +217,9 @@ def check_table(model: type[Row], columns: dict[str, Sequence[Any]], count: int)
 def make_rows(model: type[Row], checked: Checked) -> list[Row | None]:
     """The rows of a checked table, as ``model_validate`` makes them; ``None`` where a row failed."""
     names = list(checked.values)
-    rows = _make(model, map(dict, map(zip, repeat(names), zip(*checked.values.values(), strict=True))),
-                 _fields_sets(checked.always, checked.filled, checked.count), checked.count)
+    rows: list[Row | None] = construct_many(  # type: ignore[assignment]  # (the failed rows are set to None)
+        model, map(dict, map(zip, repeat(names), zip(*checked.values.values(), strict=True))),
+        _fields_sets(checked.always, checked.filled, checked.count), checked.count)
     for i in checked.failed:
         rows[i] = None
     return rows
@@ -226,17 +233,3 @@ def _fields_sets(always: set[str], filled: dict[str, list[bool]], count: int) ->
     patterns = list(zip(*filled.values(), strict=True))
     sets = {p: always | {n for n, given in zip(filled, p, strict=True) if given} for p in set(patterns)}
     return map(sets.__getitem__, patterns)
-
-
-def _make(model: type[Row], values: Iterable[dict[str, Any]], fields_sets: Iterable[set[str]],
-          count: int) -> list[Row | None]:
-    """Instances from validated values, made as ``model_construct`` makes them (without its per-field lookups,
-    moot here: every field is given, and :func:`fields` has ruled out aliases and private attributes).
-    The attributes are set a column at a time, by ``map``: a Python loop would cost more than the rest."""
-    if model.__new__ is not object.__new__:
-        return [model.model_construct(s, **v) for v, s in zip(values, fields_sets, strict=True)]
-    rows = list(map(object.__new__, repeat(model, count)))
-    for name, column in (("__dict__", values), ("__pydantic_fields_set__", fields_sets),
-                         ("__pydantic_extra__", repeat(None)), ("__pydantic_private__", repeat(None))):
-        deque(map(object.__setattr__, rows, repeat(name), column), maxlen=0)
-    return rows

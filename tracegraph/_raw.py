@@ -40,7 +40,7 @@ class Coded(Sequence[str]):
     a reader of the column can instead work once per distinct cell and spread the results with :meth:`take`.
     (``cells`` may repeat a cell: pyarrow encodes each block of the file on its own.)"""
 
-    __slots__ = ("cells", "codes", "_list")
+    __slots__ = ("_list", "cells", "codes")
 
     def __init__(self, cells: list[str], codes: Any) -> None:
         self.cells, self.codes = cells, codes
@@ -371,6 +371,11 @@ def _blank_row(cells: Iterable[Any]) -> bool:
 
 
 # --- zip ------------------------------------------------------------------------------------------------
+# What zipfile raises for a member it cannot read: a bad header or CRC, a truncated stream, an unknown method
+# or encryption, and (ValueError) a header offset a corrupted directory points before the file's start.
+_BROKEN_MEMBER = (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError, RuntimeError)
+
+
 def _open_zip(source: Path | IO[bytes], name: str, what: str = "a valid zip file") -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
@@ -399,7 +404,7 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits:
                 total += len(chunk)
                 _check_size(file, total, limits, "inflates to more than ")
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+    except _BROKEN_MEMBER as exc:
         raise UnreadableDataset(f"{file}: a broken zip member ({exc})") from None
     return b"".join(chunks)
 
@@ -449,7 +454,7 @@ def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limi
                 tail = data[cut:]
                 if rows > limits.max_rows:
                     raise _too_many_rows(file, limits)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+    except _BROKEN_MEMBER as exc:
         raise UnreadableDataset(f"{file}: a broken zip member ({exc})") from None
     if rows + len(_ROW_TAG.findall(tail + b" ")) > limits.max_rows:
         raise _too_many_rows(file, limits)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel
 
+from tracegraph._construct import construct_many
 from tracegraph._gc import paused_gc
 from tracegraph._index import Index, Item, compile_graph
 from tracegraph.algorithms._arrays import Arrays, expand, group_sum, unique, unique_inverse
@@ -132,9 +134,8 @@ def _figures_of(ix: Index, groups: Sequence[Sequence[str]], filters: Sequence[st
     # --- what each item adds: items, covered, instruments, covered instruments, load, unbounded load
     covered = np.diff(ptr) > 0
     pair_item = np.repeat(np.arange(A.n_items), np.diff(ptr))
-    unbounded = np.zeros(A.n_items, np.int64)
-    np.add.at(unbounded, pair_item, ~A.bounded[std])
-    free = unbounded > 0
+    free = np.zeros(A.n_items, bool)  # covered by an unbounded standard
+    free[pair_item[~A.bounded[std]]] = True
     bounded = covered & ~free
     zero = A.count * 0
     quantities = [np.ones(A.n_items, np.int64), covered.astype(np.int64), A.count, np.where(covered, A.count, zero),
@@ -158,17 +159,14 @@ def _figures_of(ix: Index, groups: Sequence[Sequence[str]], filters: Sequence[st
     flow = _bounded_flows(A, bounded, ptr, std, g_ptr, g_of, f_ptr, f_of, G, F)
     sums.append(sums[5] + flow)
     items, cov, inst, cov_inst, load, _, flows = (x.tolist() for x in sums)
-    scale, make = A.scale, Figures.model_validate  # from a dict: pydantic-core's fastest way in (25,000+ here)
-    out = []
-    for g in range(G):
-        figures = {}
-        for k, name in enumerate(flts):
-            n, c, i, ci, ld = items[g][k], cov[g][k], inst[g][k], cov_inst[g][k], load[g][k]
-            figures[name] = make({"items": n, "covered_items": c, "coverage": _rate(c, n), "instruments": i,
-                                  "covered_instruments": ci, "weighted_coverage": _rate(ci, i),
-                                  "annual_load": ld / scale, "capacity_rate": _rate(flows[g][k], ld)})
-        out.append(figures)
-    return out
+    scale = A.scale
+    values = [{"items": n, "covered_items": c, "coverage": _rate(c, n), "instruments": i, "covered_instruments": ci,
+               "weighted_coverage": _rate(ci, i), "annual_load": ld / scale, "capacity_rate": _rate(fl, ld)}
+              for g in range(G)
+              for n, c, i, ci, ld, fl in zip(items[g], cov[g], inst[g], cov_inst[g], load[g], flows[g], strict=True)]
+    # Each value is of its field's type already (ints; floats, or None where a rate has no denominator).
+    made = construct_many(Figures, values, repeat(set(Figures.model_fields)), len(values))
+    return [dict(zip(flts, made[g * F:(g + 1) * F], strict=True)) for g in range(G)]
 
 
 def _bounded_flows(A: Arrays, bounded: np.ndarray, ptr: np.ndarray, std: np.ndarray, g_ptr: np.ndarray,
