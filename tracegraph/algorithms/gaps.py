@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel
 
+from tracegraph._construct import construct_many
 from tracegraph._gc import paused_gc
 from tracegraph._index import Index, compile_graph
 from tracegraph.algorithms._arrays import expand
@@ -114,13 +117,16 @@ def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[s
             if s not in problems:
                 problems[s] = _standard_problem(ix, s, as_of, traceable)
         gaps.append(_gap(ix, county, t, count, bool(verified[A.item_type[i]]), [problems[s] for s in serving]))
-    return sorted(gaps, key=lambda g: (g.county, g.instrument_type))
+    gaps.sort(key=itemgetter("county", "instrument_type"))
+    return construct_many(Gap, gaps, repeat(set(Gap.model_fields)), len(gaps))
 
 
-def _gap(ix: Index, county: str, t: str, count: int, verified: bool, serving: list[StandardProblem]) -> Gap:
+def _gap(ix: Index, county: str, t: str, count: int, verified: bool,
+         serving: list[StandardProblem]) -> dict[str, object]:
+    """A gap's fields, each of its type already (the :class:`Gap` is made with the others')."""
     reason: GapReason = "no_standard" if not verified else "not_served" if not serving else "invalid"
-    return Gap.model_construct(county=county, county_name=ix.regions[county]["name"], instrument_type=t,
-                               type_name=ix.types[t]["name"], count=count, reason=reason, standards=serving)
+    return {"county": county, "county_name": ix.regions[county]["name"], "instrument_type": t,
+            "type_name": ix.types[t]["name"], "count": count, "reason": reason, "standards": serving}
 
 
 def _standard_problem(ix: Index, s: str, as_of: dt.date, traceable: set[str]) -> StandardProblem:
@@ -175,12 +181,12 @@ def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impac
         node = link_node(s, u) if s in traceable and u in traceable else None
         rows.append(("link", s, u, ix.upstream[s][u], node))
     broken, items, instruments = impacts.counts([r[4] for r in rows])
-    # Built from values of the right types (tens of thousands nationally): constructed, not validated again.
-    out = [Expiring.model_construct(kind=kind, standard=s, upstream=u, institution=ix.holder[s], expires=expires,
-                                    days_left=(expires - as_of).days,
-                                    broken_standards=impacts.broken_standards(node) if b else [], lost_items=i,
-                                    lost_instruments=n)
-           for (kind, s, u, expires, node), b, i, n in zip(rows, broken, items, instruments, strict=True)]
+    # Values of the fields' types already (tens of thousands nationally): constructed, not validated again.
+    values = [{"kind": kind, "standard": s, "upstream": u, "institution": ix.holder[s], "expires": expires,
+               "days_left": (expires - as_of).days, "broken_standards": impacts.broken_standards(node) if b else [],
+               "lost_items": i, "lost_instruments": n}
+              for (kind, s, u, expires, node), b, i, n in zip(rows, broken, items, instruments, strict=True)]
+    out = construct_many(Expiring, values, repeat(set(Expiring.model_fields)), len(values))
     out.sort(key=expiring_order)
     return out
 
