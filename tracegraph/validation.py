@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from itertools import chain, compress, repeat
-from operator import attrgetter, eq, itemgetter, ne
+from operator import attrgetter, eq, itemgetter, ne, or_
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
@@ -520,6 +520,8 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> None:
         keys: list[Any] = [()] * len(numbers)
     elif len(names) == 1:
         keys = parsed.column(table, names[0])
+    elif _distinct_rows([parsed.column(table, n) for n in names]):  # no repeat (the usual case)
+        return
     else:
         keys = list(zip(*(parsed.column(table, n) for n in names), strict=True))
     if len(set(keys)) == len(keys):  # no repeat (the usual case)
@@ -541,6 +543,24 @@ def _unique(parsed: _Parsed, table: str, report: Report) -> None:
             )
             continue
         first[key] = number
+
+
+def _distinct_rows(columns: list[list[Any]]) -> bool:
+    """Whether no two rows have equal cells in all ``columns`` (hashable cells): each row's cells as one
+    integer (each column's distinct cells numbered), the integers sorted, neighbours compared. A set of
+    286,000 tuples cost twice as much. ``False`` also where the integers could overflow: then ask the set."""
+    import numpy as np
+
+    n = len(columns[0])
+    key, room = np.zeros(n, np.int64), 1
+    for column in columns:
+        code = {v: k for k, v in enumerate(dict.fromkeys(column))}
+        room *= max(len(code), 1)
+        if room >= 1 << 62:
+            return False
+        key = key * len(code) + np.fromiter(map(code.__getitem__, column), np.int64, n)
+    key.sort()
+    return not (key[1:] == key[:-1]).any()
 
 
 def _unknown(parsed: _Parsed, report: Report, table: str, field: str, number: int, value: str, what: str) -> None:
@@ -737,19 +757,34 @@ def _check_traceability(parsed: _Parsed, report: Report, as_of: dt.date) -> None
     _report_cycles(seen, parsed, report)
 
 
-def _link_ends(parsed: _Parsed) -> dict[str, tuple[str, str | None, bool]]:
-    """Per standard id, of its first row (a repeated id is an error of its own): its quantity, its institution's
-    level, and whether it is never too low an upstream (primary, or held by a national institution)."""
+class _LinkEnds(NamedTuple):
+    """Per standard id, of its first row (a repeated id is an error of its own), as columns over those rows:
+    its quantity, its institution's level, and whether it is never too low an upstream (primary, or held by a
+    national institution). ``row`` maps an id to its first row."""
+
+    row: dict[str, int]
+    quantity: list[str]
+    level: list[str | None]
+    never: list[bool]
+
+    def get(self, sid: str) -> tuple[str, str | None, bool] | None:
+        k = self.row.get(sid)
+        return None if k is None else (self.quantity[k], self.level[k], self.never[k])
+
+
+def _link_ends(parsed: _Parsed) -> _LinkEnds:
     level_of: dict[str, str] = {}
     for _, row in parsed.rows["institutions"]:
         level_of.setdefault(row.id, row.level)
-    compared: dict[str, tuple[str, str | None, bool]] = {}
-    for sid, quantity, holder, primary in zip(*(parsed.column("standards", f) for f in
-                                                ("id", "quantity", "institution", "primary")), strict=True):
-        if sid not in compared:
-            level = level_of.get(holder)
-            compared[sid] = (quantity, level, primary or level == "national")
-    return compared
+    sids, quantity, holders, primary = (parsed.column("standards", f)
+                                        for f in ("id", "quantity", "institution", "primary"))
+    row = dict(zip(sids, range(len(sids)), strict=True))
+    if len(row) < len(sids):  # a repeated id: its first row
+        row = {}
+        deque(map(row.setdefault, sids, range(len(sids))), maxlen=0)
+    level = list(map(level_of.get, holders))
+    never = list(map(or_, map(bool, primary), map(eq, level, repeat("national"))))
+    return _LinkEnds(row, quantity, level, never)
 
 
 def _too_low(low: tuple[str, str | None, bool], high: tuple[str, str | None, bool]) -> bool:
@@ -758,10 +793,9 @@ def _too_low(low: tuple[str, str | None, bool], high: tuple[str, str | None, boo
                                  and LEVEL_RANK[high[1]] <= LEVEL_RANK[low[1]])
 
 
-def _suspect_links(standards: set[str], seen: dict[tuple[str, str], int],
-                   compared: dict[str, tuple[str, str | None, bool]], ends: tuple[list[str], list[str]],
-                   pairs: list[tuple[str, str]], numbers: list[int], until: list[dt.date],
-                   calibrated: list[dt.date | None], as_of: dt.date) -> list[int]:
+def _suspect_links(standards: set[str], seen: dict[tuple[str, str], int], compared: _LinkEnds,
+                   ends: tuple[list[str], list[str]], pairs: list[tuple[str, str]], numbers: list[int],
+                   until: list[dt.date], calibrated: list[dt.date | None], as_of: dt.date) -> list[int]:
     """The positions, in order, of the links a check may report (the rest pass them all): an unknown end, a
     link to itself or repeated, a calibration after the expiry or the date, an upstream too low. Found a
     whole column at a time, because a national dataset's links nearly all pass."""
@@ -771,17 +805,22 @@ def _suspect_links(standards: set[str], seen: dict[tuple[str, str], int],
     flagged = ~np.fromiter(map(standards.__contains__, ends[0]), bool, n)
     flagged |= ~np.fromiter(map(standards.__contains__, ends[1]), bool, n)
     flagged |= np.fromiter(map(ne, map(seen.get, pairs), numbers), bool, n)  # repeated (or to itself)
-    if any(c is not None for c in calibrated):
-        flagged |= np.fromiter((c is not None and (c > d or c > as_of) for c, d in zip(calibrated, until,
-                                                                                     strict=True)), bool, n)
-    # An upstream too low, compared by integer codes of each standard's quantity and level.
-    ids = {sid: k for k, sid in enumerate(compared)}
-    quantity = {q: k for k, q in enumerate(dict.fromkeys(c[0] for c in compared.values()))}
-    q = np.array([quantity[c[0]] for c in compared.values()] + [-1], np.int64)
-    level = np.array([-1 if c[1] is None else LEVEL_RANK[c[1]] for c in compared.values()] + [-1], np.int64)
-    never = np.array([c[2] for c in compared.values()] + [True], bool)
-    lo = np.fromiter(map(ids.get, ends[0], repeat(-1)), np.int64, n)
-    hi = np.fromiter(map(ids.get, ends[1], repeat(-1)), np.int64, n)
+    if any(c is not None for c in calibrated):  # compared as day numbers, each distinct date converted once
+        day = {d: d.toordinal() for d in set(until).union(calibrated) if d is not None}
+        day[None] = 0  # (no calibration date)
+        since = np.fromiter(map(day.__getitem__, calibrated), np.int64, n)
+        flagged |= (since > 0) & ((since > np.fromiter(map(day.__getitem__, until), np.int64, n))
+                                  | (since > as_of.toordinal()))
+    # An upstream too low (_too_low), compared by integer codes of each standard's quantity and level, over the
+    # standards' rows (one more, the last, for an end no row defines).
+    m = len(compared.quantity)
+    quantity = {q: k for k, q in enumerate(dict.fromkeys(compared.quantity))}
+    q = np.fromiter(chain(map(quantity.__getitem__, compared.quantity), (-1,)), np.int64, m + 1)
+    ranks = {None: -1, **LEVEL_RANK}
+    level = np.fromiter(chain(map(ranks.__getitem__, compared.level), (-1,)), np.int64, m + 1)
+    never = np.fromiter(chain(compared.never, (True,)), bool, m + 1)
+    lo = np.fromiter(map(compared.row.get, ends[0], repeat(-1)), np.int64, n)
+    hi = np.fromiter(map(compared.row.get, ends[1], repeat(-1)), np.int64, n)
     both = (lo >= 0) & (hi >= 0)
     flagged |= both & ((q[lo] != q[hi]) | (~never[hi] & (level[lo] >= 0) & (level[hi] >= 0)
                                            & (level[hi] <= level[lo])))
@@ -918,10 +957,14 @@ def _check_demand(parsed: _Parsed, report: Report, as_of: dt.date) -> None:
     # A row for a county and a type some standard verifies has nothing to report: most rows.
     counties = {code for code, level in regions.items() if level in ("", "county")}
     fine = types & (verified | parsed.broken["instrument_types"])
-    for number, region, kind in zip(parsed.numbers("demand"), parsed.column("demand", "region"),
-                                    parsed.column("demand", "instrument_type"), strict=True):
-        if region in counties and kind in fine:
-            continue
+    regions_of, kinds = parsed.column("demand", "region"), parsed.column("demand", "instrument_type")
+    odd_regions, odd_kinds = set(regions_of) - counties, set(kinds) - fine
+    if not odd_regions and not odd_kinds:
+        return
+    numbers = parsed.numbers("demand")
+    odd = compress(range(len(numbers)), map(or_, map(odd_regions.__contains__, regions_of),
+                                             map(odd_kinds.__contains__, kinds)))
+    for number, region, kind in ((numbers[k], regions_of[k], kinds[k]) for k in odd):
         if region not in regions:
             _unknown(parsed, report, "demand", "region", number, region, "region code")
         elif regions[region] not in ("", "county"):
