@@ -29,6 +29,7 @@ The dataset (as of 2026-01-01)::
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -588,6 +589,28 @@ def test_plan_targets_mode_table():
     res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--targets", "--as-of", SAMPLE_AS_OF, "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "proven optimal" in res.stdout
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_plan_table_names_targets_by_label_and_lists_them_at_80_columns(lang: str):
+    """At 80 columns a target id in the table broke every few letters: the table shows T1, T2…, each id whole
+    on a line of its own under it, and every target the plan serves is listed once."""
+    from rich.cells import cell_len
+
+    from tracegraph.planning import PlanningProblem
+
+    res = runner.invoke(app, ["plan", str(ZAOZHUANG), "--targets", "--as-of", SAMPLE_AS_OF, "--lang", lang],
+                        env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert max(cell_len(line) for line in res.stdout.splitlines()) <= 80, res.stdout
+    listed = [line.split(" = ") for line in res.stdout.splitlines() if " = " in line and line.startswith("  T")]
+    day = dt.date.fromisoformat(SAMPLE_AS_OF)
+    plan = PlanningProblem.from_dataset(read_dataset(ZAOZHUANG, day), day, mode="targets").solve()
+    served = list(dict.fromkeys(x for a in plan.actions for x in a.targets))
+    assert served and [target for _, target in listed] == served
+    assert [label.strip() for label, _ in listed] == [f"T{k}" for k in range(1, len(served) + 1)]
+    rows = [line for line in res.stdout.splitlines() if line.startswith("│")]
+    assert any("T1" in line for line in rows) and not any(t in line for t in served for line in rows)
 
 
 def test_plan_needs_exactly_one_mode():

@@ -178,10 +178,20 @@ def _plan_tables(plan: Plan, lang: Lang) -> None:
     from tracegraph.planning.request import COLUMNS, action_row
 
     table = new_table(t("plan_title", lang, as_of=plan.as_of, status=t(plan.status, lang)), COLUMNS[:8], lang)
+    # A target id (ZZ-2020-weighted_coverage-mandatory) folded into a narrow column broke every few letters:
+    # the column shows short labels, and the ids are listed under the table, one a line.
+    labels = {target: f"T{k}" for k, target in
+              enumerate(dict.fromkeys(x for a in plan.actions for x in a.targets), start=1)}
+    at = COLUMNS.index("plan_targets")
     for a in plan.actions:
-        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v).replace("；", "\n")
-                        for v in action_row(a, lang)[:8]))
+        cells = [f"{v:,.2f}" if isinstance(v, float) else str(v).replace("；", "\n") for v in action_row(a, lang)[:8]]
+        cells[at] = " ".join(map(labels.__getitem__, a.targets))
+        table.add_row(*cells)
     print_table(table)
+    if labels:
+        out.print(f"{t('plan_targets', lang)}:", soft_wrap=True)
+    for target, label in labels.items():
+        out.print(f"  {label} = {target}", soft_wrap=True)
     if plan.programme:
         years = new_table("", ["year", "cost_10k", "builds", "renewals", "coverage_without", "coverage_with"], lang)
         for y in plan.by_year:
