@@ -551,16 +551,24 @@ def _distinct_rows(columns: list[list[Any]]) -> bool:
     286,000 tuples cost twice as much. ``False`` also where the integers could overflow: then ask the set."""
     import numpy as np
 
-    n = len(columns[0])
-    key, room = np.zeros(n, np.int64), 1
+    key, room = np.zeros(len(columns[0]), np.int64), 1
     for column in columns:
-        code = {v: k for k, v in enumerate(dict.fromkeys(column))}
-        room *= max(len(code), 1)
+        codes, distinct = _numbered(column)
+        room *= max(distinct, 1)
         if room >= 1 << 62:
             return False
-        key = key * len(code) + np.fromiter(map(code.__getitem__, column), np.int64, n)
+        key = key * distinct + codes
     key.sort()
     return not (key[1:] == key[:-1]).any()
+
+
+def _numbered(values: list[Any]) -> tuple[Any, int]:
+    """Each value's number among the distinct values (in the order they first come), as a numpy array, and how
+    many distinct values there are."""
+    import numpy as np
+
+    number = {v: k for k, v in enumerate(dict.fromkeys(values))}
+    return np.fromiter(map(number.__getitem__, values), np.int64, len(values)), len(number)
 
 
 def _unknown(parsed: _Parsed, report: Report, table: str, field: str, number: int, value: str, what: str) -> None:
@@ -814,8 +822,7 @@ def _suspect_links(standards: set[str], seen: dict[tuple[str, str], int], compar
     # An upstream too low (_too_low), compared by integer codes of each standard's quantity and level, over the
     # standards' rows (one more, the last, for an end no row defines).
     m = len(compared.quantity)
-    quantity = {q: k for k, q in enumerate(dict.fromkeys(compared.quantity))}
-    q = np.fromiter(chain(map(quantity.__getitem__, compared.quantity), (-1,)), np.int64, m + 1)
+    q = np.append(_numbered(compared.quantity)[0], -1)
     ranks = {None: -1, **LEVEL_RANK}
     level = np.fromiter(chain(map(ranks.__getitem__, compared.level), (-1,)), np.int64, m + 1)
     never = np.fromiter(chain(compared.never, (True,)), bool, m + 1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -165,7 +164,7 @@ def _figures_of(ix: Index, groups: Sequence[Sequence[str]], filters: Sequence[st
               for g in range(G)
               for n, c, i, ci, ld, fl in zip(items[g], cov[g], inst[g], cov_inst[g], load[g], flows[g], strict=True)]
     # Each value is of its field's type already (ints; floats, or None where a rate has no denominator).
-    made = construct_many(Figures, values, repeat(set(Figures.model_fields)), len(values))
+    made = construct_many(Figures, values)
     return [dict(zip(flts, made[g * F:(g + 1) * F], strict=True)) for g in range(G)]
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Literal
 
@@ -118,7 +117,7 @@ def uncovered_in(ix: Index, as_of: dt.date, traceable: set[str], counties: set[s
                 problems[s] = _standard_problem(ix, s, as_of, traceable)
         gaps.append(_gap(ix, county, t, count, bool(verified[A.item_type[i]]), [problems[s] for s in serving]))
     gaps.sort(key=itemgetter("county", "instrument_type"))
-    return construct_many(Gap, gaps, repeat(set(Gap.model_fields)), len(gaps))
+    return construct_many(Gap, gaps)
 
 
 def _gap(ix: Index, county: str, t: str, count: int, verified: bool,
@@ -186,7 +185,7 @@ def expiring_in(ix: Index, as_of: dt.date, days: int, traceable: set[str], impac
                "days_left": (expires - as_of).days, "broken_standards": impacts.broken_standards(node) if b else [],
                "lost_items": i, "lost_instruments": n}
               for (kind, s, u, expires, node), b, i, n in zip(rows, broken, items, instruments, strict=True)]
-    out = construct_many(Expiring, values, repeat(set(Expiring.model_fields)), len(values))
+    out = construct_many(Expiring, values)
     out.sort(key=expiring_order)
     return out
 
